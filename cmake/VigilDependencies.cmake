@@ -1,0 +1,52 @@
+# Finds the Debian 12 system packages vigil builds against. A missing one stops configure with
+# the name of the Debian package that provides it (packaging/install-deps.sh installs them all).
+include(FindPkgConfig)
+
+function(vigil_missing what package)
+  message(FATAL_ERROR "vigil: ${what} not found. Install the Debian package '${package}' "
+                      "(or run packaging/install-deps.sh).")
+endfunction()
+
+find_package(PkgConfig)
+if(NOT PKG_CONFIG_FOUND)
+  vigil_missing("pkg-config" "pkg-config")
+endif()
+
+macro(vigil_pkg target module package)
+  pkg_check_modules(${target} QUIET IMPORTED_TARGET ${module})
+  if(NOT ${target}_FOUND)
+    vigil_missing("${module} (pkg-config)" "${package}")
+  endif()
+endmacro()
+
+vigil_pkg(LIBUV libuv libuv1-dev)
+vigil_pkg(ZSTD libzstd libzstd-dev)
+vigil_pkg(CURL libcurl libcurl4-openssl-dev)
+vigil_pkg(TOMLPP tomlplusplus libtomlplusplus-dev)
+vigil_pkg(NGHTTP2 libnghttp2 libnghttp2-dev)
+vigil_pkg(ZLIB_PC zlib zlib1g-dev)
+vigil_pkg(SNAPPY snappy libsnappy-dev)
+vigil_pkg(OPENSSL openssl libssl-dev)
+vigil_pkg(FMT fmt libfmt-dev)
+
+find_package(Protobuf QUIET)
+if(NOT Protobuf_FOUND OR NOT Protobuf_PROTOC_EXECUTABLE)
+  vigil_missing("protobuf (library and protoc)" "libprotobuf-dev protobuf-compiler")
+endif()
+
+# http-parser ships neither a pkg-config file nor a CMake package on Debian.
+find_path(HTTP_PARSER_INCLUDE_DIR http_parser.h)
+find_library(HTTP_PARSER_LIBRARY http_parser)
+if(NOT HTTP_PARSER_INCLUDE_DIR OR NOT HTTP_PARSER_LIBRARY)
+  vigil_missing("http-parser" "libhttp-parser-dev")
+endif()
+add_library(vigil_http_parser INTERFACE)
+target_include_directories(vigil_http_parser INTERFACE ${HTTP_PARSER_INCLUDE_DIR})
+target_link_libraries(vigil_http_parser INTERFACE ${HTTP_PARSER_LIBRARY})
+
+if(VIGIL_BUILD_TESTS)
+  find_package(GTest QUIET)
+  if(NOT GTest_FOUND)
+    vigil_missing("GoogleTest" "googletest libgtest-dev libgmock-dev")
+  endif()
+endif()
