@@ -125,8 +125,18 @@ struct ComponentRegistry {
   std::vector<CollectorFactory> collectors;
   std::vector<ExporterFactory> exporters;
 
-  const CollectorFactory* find_collector(std::string_view kind) const;
-  const ExporterFactory* find_exporter(std::string_view kind) const;
+  const CollectorFactory* find_collector(std::string_view kind) const {
+    for (const auto& f : collectors) {
+      if (f.kind == kind) return &f;
+    }
+    return nullptr;
+  }
+  const ExporterFactory* find_exporter(std::string_view kind) const {
+    for (const auto& f : exporters) {
+      if (f.kind == kind) return &f;
+    }
+    return nullptr;
+  }
 };
 
 }  // namespace vigil::app
