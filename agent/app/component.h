@@ -18,6 +18,7 @@
 #include "agent/core/router.h"
 #include "agent/core/scheduler.h"
 #include "agent/core/signal.h"
+#include "agent/otlp/resource_info.h"
 
 namespace vigil::net {
 class HttpClient;
@@ -29,11 +30,8 @@ class MetricsRegistry;
 
 namespace vigil::app {
 
-// Attributes every batch's resource carries (DESIGN.md section 3): host.name, os.type, the
-// [agent.resource] attributes, and container.id when detected.
-struct ResourceInfo {
-  std::vector<std::pair<std::string, std::string>> attributes;
-};
+// Defined in agent/otlp/resource_info.h (vigil_otlp cannot include app headers).
+using ResourceInfo = otlp::ResourceInfo;
 
 // What a component gets from the agent. Everything is owned by the agent and outlives the
 // component.
