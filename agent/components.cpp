@@ -1,1 +1,25 @@
-// placeholder until the app lands
+// The factory table: adding a component kind is one folder plus one line here.
+#include "agent/components.h"
+
+#include "collectors/dummy/dummy_collector.h"
+#include "collectors/internal/internal_collector.h"
+#include "exporters/stdout/stdout_exporter.h"
+
+namespace vigil {
+
+const app::ComponentRegistry& builtin_components() {
+  static const app::ComponentRegistry registry{
+      .collectors =
+          {
+              collectors::internal::internal_collector_factory(),
+              collectors::dummy::dummy_collector_factory(),
+          },
+      .exporters =
+          {
+              exporters::stdout_exporter::stdout_exporter_factory(),
+          },
+  };
+  return registry;
+}
+
+}  // namespace vigil

@@ -1,6 +1,8 @@
 #include "agent/telemetry/metrics_registry.h"
 
+#include <algorithm>
 #include <cmath>
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -58,8 +60,20 @@ Gauge& MetricsRegistry::gauge(std::string_view name, std::string_view help, Labe
 
 Registration MetricsRegistry::gauge_callback(std::string_view name, std::string_view help,
                                              Labels labels, std::function<double()> read) {
+  return add_callback(name, help, MetricSample::Type::kGauge, std::move(labels), std::move(read));
+}
+
+Registration MetricsRegistry::counter_callback(std::string_view name, std::string_view help,
+                                               Labels labels, std::function<double()> read) {
+  return add_callback(name, help, MetricSample::Type::kCounter, std::move(labels),
+                      std::move(read));
+}
+
+Registration MetricsRegistry::add_callback(std::string_view name, std::string_view help,
+                                           MetricSample::Type type, Labels labels,
+                                           std::function<double()> read) {
   std::lock_guard lock(mutex_);
-  auto& fam = family(name, help, MetricSample::Type::kGauge);
+  auto& fam = family(name, help, type);
   auto key = std::make_pair(sorted(std::move(labels)), next_callback_id_++);
   fam.callbacks.emplace(key, std::move(read));
   std::string fname(name);

@@ -69,6 +69,9 @@ class MetricsRegistry {
   Gauge& gauge(std::string_view name, std::string_view help, Labels labels = {});
   [[nodiscard]] Registration gauge_callback(std::string_view name, std::string_view help,
                                             Labels labels, std::function<double()> read);
+  // A counter whose value is read at collection time (process CPU seconds).
+  [[nodiscard]] Registration counter_callback(std::string_view name, std::string_view help,
+                                              Labels labels, std::function<double()> read);
 
   // Every sample, grouped by metric name (sorted), label sets sorted.
   std::vector<MetricSample> collect() const;
@@ -91,6 +94,8 @@ class MetricsRegistry {
     std::map<std::pair<Labels, std::uint64_t>, std::function<double()>> callbacks;
   };
   Family& family(std::string_view name, std::string_view help, MetricSample::Type type);
+  Registration add_callback(std::string_view name, std::string_view help, MetricSample::Type type,
+                            Labels labels, std::function<double()> read);
 
   mutable std::mutex mutex_;
   std::map<std::string, Family, std::less<>> families_;

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs every build and test dependency of vigil on Debian 12. Idempotent: when everything
+# is present it only checks (well under a second) and installs nothing.
+set -euo pipefail
+
+BUILD_PACKAGES=(
+  cmake ninja-build g++ pkg-config
+  libuv1-dev libprotobuf-dev protobuf-compiler libzstd-dev libcurl4-openssl-dev
+  libtomlplusplus-dev libsnappy-dev zlib1g-dev libssl-dev libnghttp2-dev libhttp-parser-dev
+  libfmt-dev
+)
+TEST_PACKAGES=(
+  googletest libgtest-dev libgmock-dev
+  python3          # Debian's /usr/bin/python3 runs the integration tests
+  clang libclang-rt-14-dev  # libFuzzer targets
+)
+
+missing=()
+for p in "${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+  [[ "$status" == "install ok installed" ]] || missing+=("$p")
+done
+
+if ((${#missing[@]} > 0)); then
+  echo "install-deps: installing ${missing[*]}"
+  SUDO=""
+  if [[ $(id -u) -ne 0 ]]; then
+    command -v sudo >/dev/null || { echo "install-deps: run as root (or install sudo)" >&2; exit 1; }
+    SUDO="sudo"
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+else
+  echo "install-deps: all build and test dependencies are installed"
+fi
