@@ -68,12 +68,11 @@ void Agent::apply_logging(const config::AgentConfig& agent) {
 core::Result<void> Agent::start_api(const config::ApiConfig& api) {
   api_config_ = api;
   if (!api.enabled) return {};
-  api_ = std::make_unique<SelfApi>(deps_.loop, api.listen, *deps_.metrics, *deps_.logger,
-                                   SelfApi::Hooks{[this] { return ready(); },
-                                                  [this] {
-                                                    return pipeline_ ? pipeline_->status_json()
-                                                                     : std::string("null");
-                                                  }});
+  api_ = std::make_unique<SelfApi>(
+      deps_.loop, api.listen, *deps_.metrics, *deps_.logger,
+      SelfApi::Hooks{
+          [this] { return ready(); },
+          [this] { return pipeline_ ? pipeline_->status_json() : std::string("null"); }});
   if (auto r = api_->start(); !r) {
     api_.reset();
     return core::make_error("agent.api.listen: " + r.error().message);
@@ -193,19 +192,18 @@ void Agent::shutdown(std::function<void(int)> done) {
     done(0);
     return;
   }
-  pipeline_->drain(pipeline_->config().agent.shutdown_timeout,
-                   [this, done = std::move(done)](DrainReport report) {
-                     if (report.completed) {
-                       deps_.logger->info(kLog, "drained; exiting");
-                     } else {
-                       deps_.logger->warn(kLog,
-                                          "shutdown timeout reached with {} item(s) undelivered",
-                                          report.abandoned_items);
-                     }
-                     http_client_->cancel_all();
-                     if (api_) api_->close();
-                     done(0);
-                   });
+  pipeline_->drain(pipeline_->config().agent.shutdown_timeout, [this, done = std::move(done)](
+                                                                   DrainReport report) {
+    if (report.completed) {
+      deps_.logger->info(kLog, "drained; exiting");
+    } else {
+      deps_.logger->warn(kLog, "shutdown timeout reached with {} item(s) undelivered",
+                         report.abandoned_items);
+    }
+    http_client_->cancel_all();
+    if (api_) api_->close();
+    done(0);
+  });
 }
 
 }  // namespace vigil::app

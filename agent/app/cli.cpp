@@ -53,7 +53,8 @@ constexpr std::string_view kCheckHelp =
     "Validates FILE (default: the built-in agent.toml.example): syntax, keys, types, values,\n"
     "environment variables, component references, and that every listen address can be bound.\n"
     "Prints the effective configuration with defaults filled in and secrets (values from the\n"
-    "environment, tokens, passwords) redacted. Exit codes: 0 valid, 1 invalid, 2 bad command line.\n";
+    "environment, tokens, passwords) redacted. Exit codes: 0 valid, 1 invalid, 2 bad command "
+    "line.\n";
 
 std::optional<std::string> getenv_lookup(std::string_view name) {
   const char* v = std::getenv(std::string(name).c_str());
@@ -120,7 +121,8 @@ std::optional<std::string> try_bind(const std::string& address) {
   if (fd < 0) return fmt::format("cannot create a socket: {}", std::strerror(errno));
   int one = 1;
   ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  socklen_t len = parsed->storage.ss_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
+  socklen_t len =
+      parsed->storage.ss_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
   std::optional<std::string> err;
   if (::bind(fd, parsed->addr(), len) != 0) {
     err = fmt::format("cannot bind {}: {}", address, std::strerror(errno));

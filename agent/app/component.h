@@ -103,7 +103,7 @@ struct CollectorFactory {
   // Reads the kind's own keys (common keys are already read). Errors go to the reader.
   std::function<std::shared_ptr<const ComponentConfig>(config::ConfigReader&)> parse;
   std::function<core::Result<std::unique_ptr<Collector>>(const CollectorSpec&,
-                                                          const ComponentContext&)>
+                                                         const ComponentContext&)>
       create;
 };
 
@@ -113,7 +113,7 @@ struct ExporterFactory {
   core::SignalSet accepts;  // what it can export; the default for `signals`
   std::function<std::shared_ptr<const ComponentConfig>(config::ConfigReader&)> parse;
   std::function<core::Result<std::unique_ptr<Exporter>>(const ExporterSpec&,
-                                                         const ComponentContext&)>
+                                                        const ComponentContext&)>
       create;
 };
 

@@ -16,7 +16,8 @@ constexpr core::Duration kDrainPoll = std::chrono::milliseconds(20);
 Pipeline::Pipeline(Key, const config::LoadedConfig& config, const PipelineDeps& deps)
     : config_(config),
       deps_(deps),
-      resource_(otlp::detect_resource(deps.proc_root, config.agent.hostname, config.agent.resource)),
+      resource_(
+          otlp::detect_resource(deps.proc_root, config.agent.hostname, config.agent.resource)),
       router_(*deps.metrics),
       drain_timer_(deps.loop) {
   context_.loop = deps.loop;
@@ -46,29 +47,30 @@ core::Result<std::unique_ptr<Pipeline>> Pipeline::build(const config::LoadedConf
     if (factory == nullptr) return core::make_error("unknown exporter kind " + spec.identity.kind);
     auto exporter = factory->create(spec, p->context_);
     if (!exporter) {
-      return core::make_error(fmt::format("{}: {}", spec.identity.key_path, exporter.error().message));
+      return core::make_error(
+          fmt::format("{}: {}", spec.identity.key_path, exporter.error().message));
     }
     ExporterSlot slot;
     slot.spec = spec;
     slot.exporter = std::move(*exporter);
-    slot.queue = std::make_unique<core::MemoryQueue>(spec.identity.id, spec.buffer.max_memory,
-                                                     spec.buffer.when_full, *deps.metrics,
-                                                     *deps.logger);
+    slot.queue =
+        std::make_unique<core::MemoryQueue>(spec.identity.id, spec.buffer.max_memory,
+                                            spec.buffer.when_full, *deps.metrics, *deps.logger);
     core::ExportPumpOptions options;
     options.exporter = spec.identity.id;
     options.concurrency = spec.concurrency;
     options.retry = spec.retry;
-    slot.pump = std::make_unique<core::ExportPump>(options, *slot.queue, *slot.exporter,
-                                                   *deps.scheduler, *deps.clock, *deps.random,
-                                                   *deps.metrics, *deps.logger);
+    slot.pump =
+        std::make_unique<core::ExportPump>(options, *slot.queue, *slot.exporter, *deps.scheduler,
+                                           *deps.clock, *deps.random, *deps.metrics, *deps.logger);
     const telemetry::Labels labels{{"component", spec.identity.id}};
     auto* queue = slot.queue.get();
     slot.registrations.push_back(deps.metrics->gauge_callback(
-        "vigil_queue_bytes", "Bytes held in the exporter's queue (waiting and in flight).",
-        labels, [queue] { return static_cast<double>(queue->stats().bytes); }));
+        "vigil_queue_bytes", "Bytes held in the exporter's queue (waiting and in flight).", labels,
+        [queue] { return static_cast<double>(queue->stats().bytes); }));
     slot.registrations.push_back(deps.metrics->gauge_callback(
-        "vigil_queue_items", "Items held in the exporter's queue (waiting and in flight).",
-        labels, [queue] { return static_cast<double>(queue->stats().items); }));
+        "vigil_queue_items", "Items held in the exporter's queue (waiting and in flight).", labels,
+        [queue] { return static_cast<double>(queue->stats().items); }));
     slot.registrations.push_back(deps.metrics->gauge_callback(
         "vigil_queue_batches", "Batches held in the exporter's queue (waiting and in flight).",
         labels, [queue] { return static_cast<double>(queue->stats().batches); }));
@@ -78,15 +80,16 @@ core::Result<std::unique_ptr<Pipeline>> Pipeline::build(const config::LoadedConf
     p->exporters_.push_back(std::move(slot));
   }
   for (auto& slot : p->exporters_) {
-    p->router_.add_route(core::Route{slot.spec.identity.id, slot.queue.get(), slot.spec.signals,
-                                     slot.spec.from});
+    p->router_.add_route(
+        core::Route{slot.spec.identity.id, slot.queue.get(), slot.spec.signals, slot.spec.from});
   }
   for (const auto& spec : p->config_.collectors) {
     const auto* factory = deps.registry->find_collector(spec.identity.kind);
     if (factory == nullptr) return core::make_error("unknown collector kind " + spec.identity.kind);
     auto collector = factory->create(spec, p->context_);
     if (!collector) {
-      return core::make_error(fmt::format("{}: {}", spec.identity.key_path, collector.error().message));
+      return core::make_error(
+          fmt::format("{}: {}", spec.identity.key_path, collector.error().message));
     }
     p->collectors_.push_back(CollectorSlot{spec, std::move(*collector), false});
   }
@@ -96,7 +99,8 @@ core::Result<std::unique_ptr<Pipeline>> Pipeline::build(const config::LoadedConf
 core::Result<void> Pipeline::start() {
   for (auto& slot : exporters_) {
     if (auto r = slot.exporter->start(); !r) {
-      return core::make_error(fmt::format("{}: {}", slot.spec.identity.key_path, r.error().message));
+      return core::make_error(
+          fmt::format("{}: {}", slot.spec.identity.key_path, r.error().message));
     }
     slot.pump->start();
   }

@@ -32,7 +32,7 @@ struct PipelineDeps {
 };
 
 struct DrainReport {
-  bool completed = true;             // every queue emptied before the deadline
+  bool completed = true;              // every queue emptied before the deadline
   std::uint64_t abandoned_items = 0;  // left in queues at the deadline (never acknowledged)
 };
 

@@ -90,14 +90,15 @@ std::vector<telemetry::Registration> register_process_metrics(
   regs.push_back(registry.gauge_callback("process_virtual_memory_bytes",
                                          "Virtual memory size in bytes.", {},
                                          [=] { return sample().virtual_bytes; }));
-  regs.push_back(registry.gauge_callback("process_open_fds", "Number of open file descriptors.",
-                                         {}, [=] { return sample().open_fds; }));
+  regs.push_back(registry.gauge_callback("process_open_fds", "Number of open file descriptors.", {},
+                                         [=] { return sample().open_fds; }));
   const double started = sample().start_time_seconds;
   regs.push_back(registry.gauge_callback("process_start_time_seconds",
                                          "Start time of the process since unix epoch in seconds.",
                                          {}, [started] { return started; }));
-  registry.gauge("vigil_build_info", "vigil's version; the value is always 1.",
-                 {{"version", vigil::kVersion}})
+  registry
+      .gauge("vigil_build_info", "vigil's version; the value is always 1.",
+             {{"version", vigil::kVersion}})
       .set(1);
   return regs;
 }

@@ -9,7 +9,7 @@ namespace vigil::app {
 
 // Readings of this process from /proc/self (root injected for tests).
 struct ProcessSample {
-  double cpu_seconds = 0;        // user + system
+  double cpu_seconds = 0;  // user + system
   double resident_bytes = 0;
   double virtual_bytes = 0;
   double open_fds = 0;

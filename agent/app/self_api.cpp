@@ -53,8 +53,7 @@ void SelfApi::handle(net::HttpRequest&& request, net::HttpResponder responder) {
     w.begin_object();
     w.key("version").string(vigil::kVersion);
     w.key("uptime_seconds")
-        .number(std::chrono::duration<double>(std::chrono::steady_clock::now() - started_)
-                    .count());
+        .number(std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count());
     w.key("ready").boolean(hooks_.ready && hooks_.ready());
     w.end_object();
     std::string doc = w.take();

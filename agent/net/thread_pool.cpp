@@ -21,8 +21,7 @@ void run_in_pool(uv_loop_t* loop, std::function<void()> work, std::function<void
   job->done = std::move(done);
   job->req.data = job.get();
   int rc = uv_queue_work(
-      loop, &job->req,
-      [](uv_work_t* req) { static_cast<PoolWork*>(req->data)->work(); },
+      loop, &job->req, [](uv_work_t* req) { static_cast<PoolWork*>(req->data)->work(); },
       [](uv_work_t* req, int /*status*/) {
         std::unique_ptr<PoolWork> owned(static_cast<PoolWork*>(req->data));
         if (owned->done) owned->done();

@@ -39,9 +39,7 @@ void UvTimer::stop() {
   if (handle_.initialized()) uv_timer_stop(handle_.get());
 }
 
-bool UvTimer::active() const {
-  return handle_.initialized() && uv_is_active(handle_.base()) != 0;
-}
+bool UvTimer::active() const { return handle_.initialized() && uv_is_active(handle_.base()) != 0; }
 
 void UvTimer::unref() { uv_unref(handle_.base()); }
 

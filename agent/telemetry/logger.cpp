@@ -108,13 +108,15 @@ void Logger::write(LogLevel level, std::string_view component, fmt::string_view 
                    std::string message) {
   std::lock_guard lock(mutex_);
   if (level >= LogLevel::kWarn && burst_ > 0) {
-    std::string rate_key = fmt::format("{}\x1f{}", component, std::string_view(key.data(), key.size()));
+    std::string rate_key =
+        fmt::format("{}\x1f{}", component, std::string_view(key.data(), key.size()));
     auto& st = rate_[rate_key];
     auto now = clock_.monotonic();
     if (st.count == 0 || now - st.window_start >= window_) {
       if (st.suppressed > 0) {
-        message += fmt::format(" (suppressed {} similar messages in the last {}s)", st.suppressed,
-                               std::chrono::duration_cast<std::chrono::seconds>(now - st.window_start).count());
+        message += fmt::format(
+            " (suppressed {} similar messages in the last {}s)", st.suppressed,
+            std::chrono::duration_cast<std::chrono::seconds>(now - st.window_start).count());
       }
       st.window_start = now;
       st.count = 0;

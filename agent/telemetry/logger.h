@@ -48,27 +48,34 @@ class Logger {
 
   template <typename... Args>
   void debug(std::string_view component, fmt::format_string<Args...> f, Args&&... args) {
-    if (enabled(LogLevel::kDebug)) write(LogLevel::kDebug, component, f.get(), fmt::format(f, std::forward<Args>(args)...));
+    if (enabled(LogLevel::kDebug))
+      write(LogLevel::kDebug, component, fmt::string_view(f),
+            fmt::format(f, std::forward<Args>(args)...));
   }
   template <typename... Args>
   void info(std::string_view component, fmt::format_string<Args...> f, Args&&... args) {
-    if (enabled(LogLevel::kInfo)) write(LogLevel::kInfo, component, f.get(), fmt::format(f, std::forward<Args>(args)...));
+    if (enabled(LogLevel::kInfo))
+      write(LogLevel::kInfo, component, fmt::string_view(f),
+            fmt::format(f, std::forward<Args>(args)...));
   }
   template <typename... Args>
   void warn(std::string_view component, fmt::format_string<Args...> f, Args&&... args) {
-    if (enabled(LogLevel::kWarn)) write(LogLevel::kWarn, component, f.get(), fmt::format(f, std::forward<Args>(args)...));
+    if (enabled(LogLevel::kWarn))
+      write(LogLevel::kWarn, component, fmt::string_view(f),
+            fmt::format(f, std::forward<Args>(args)...));
   }
   template <typename... Args>
   void error(std::string_view component, fmt::format_string<Args...> f, Args&&... args) {
-    if (enabled(LogLevel::kError)) write(LogLevel::kError, component, f.get(), fmt::format(f, std::forward<Args>(args)...));
+    if (enabled(LogLevel::kError))
+      write(LogLevel::kError, component, fmt::string_view(f),
+            fmt::format(f, std::forward<Args>(args)...));
   }
 
   // Lines suppressed by rate limiting so far (for self-metrics).
   std::uint64_t suppressed_total() const;
 
  private:
-  void write(LogLevel level, std::string_view component, fmt::string_view key,
-             std::string message);
+  void write(LogLevel level, std::string_view component, fmt::string_view key, std::string message);
 
   struct RateState {
     core::MonoTime window_start{};

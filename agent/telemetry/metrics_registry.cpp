@@ -65,8 +65,7 @@ Registration MetricsRegistry::gauge_callback(std::string_view name, std::string_
 
 Registration MetricsRegistry::counter_callback(std::string_view name, std::string_view help,
                                                Labels labels, std::function<double()> read) {
-  return add_callback(name, help, MetricSample::Type::kCounter, std::move(labels),
-                      std::move(read));
+  return add_callback(name, help, MetricSample::Type::kCounter, std::move(labels), std::move(read));
 }
 
 Registration MetricsRegistry::add_callback(std::string_view name, std::string_view help,
