@@ -34,11 +34,13 @@ struct QueueEntry {
   AckTicket ticket;
 };
 
+// What a queue holds: every count covers waiting and in-flight batches alike, because a batch
+// in flight still occupies its space until complete().
 struct QueueStats {
-  std::uint64_t bytes = 0;  // waiting + in flight
-  std::uint64_t items = 0;
-  std::uint64_t batches = 0;
-  std::uint64_t in_flight = 0;  // batches taken and not yet completed
+  std::uint64_t bytes = 0;      // payload bytes, waiting + in flight
+  std::uint64_t items = 0;      // items, waiting + in flight
+  std::uint64_t batches = 0;    // batches, waiting + in flight
+  std::uint64_t in_flight = 0;  // batches taken and not yet completed (included in `batches`)
   std::uint64_t capacity_bytes = 0;
 };
 
@@ -57,12 +59,17 @@ class Queue {
   // waiting ones (never one in flight): their tickets settle kDropped and the items are counted
   // in vigil_dropped_items_total{component=<exporter>,reason="queue_full"}. A batch larger than
   // the whole capacity is accepted only into an empty queue, so it can never wedge the queue.
+  // Under block the caller must have checked would_block(); a batch pushed anyway is kept (the
+  // bound is exceeded by that batch) rather than lost. Ticket settlement and the ready callback
+  // may run synchronously inside push().
   virtual void push(BatchPtr batch, AckTicket ticket) = 0;
 
   // The oldest waiting batch, now in flight; nullopt when none waits.
   virtual std::optional<QueueEntry> take() = 0;
 
-  // The exporter is done with entry `id` (delivered or dropped): release its space.
+  // The exporter is done with entry `id` (delivered or dropped): release its space. A disk
+  // queue also forgets the record, so never complete a batch that was not delivered or dropped:
+  // an entry taken and never completed is replayed by a disk queue after a restart.
   virtual void complete(std::uint64_t id) = 0;
 
   // Called (on the loop) after a push makes a batch available to take().
