@@ -30,9 +30,11 @@ class RetryPolicy {
 
   // The upper bound of the jitter window for attempt n.
   Duration backoff_ceiling(std::uint32_t attempt) const;
-  // The wait before retry number `attempt` (0 = first retry).
+  // The wait before retry number `attempt` (0 = first retry): `retry_after` clamped to
+  // [0, kMaxRetryAfter] when present, else uniform01() * backoff_ceiling(attempt).
   Duration delay(std::uint32_t attempt, std::optional<Duration> retry_after, Random& random) const;
-  // Whether a batch that first failed `elapsed` ago should be given up.
+  // Whether a batch that first failed `elapsed` ago should be given up (never when
+  // max_elapsed_time is zero).
   bool exhausted(Duration elapsed) const;
 
   const RetryConfig& config() const { return config_; }
@@ -41,9 +43,12 @@ class RetryPolicy {
   RetryConfig config_;
 };
 
-// Parses an HTTP Retry-After value: delay-seconds ("120") or an HTTP-date
-// ("Wed, 21 Oct 2015 07:28:00 GMT", also the obsolete RFC 850 and asctime forms).
-// A date in the past yields zero. nullopt when the value is malformed.
+// Parses an HTTP Retry-After value (RFC 9110 10.2.3): delay-seconds ("120") or an HTTP-date
+// ("Wed, 21 Oct 2015 07:28:00 GMT", also the obsolete RFC 850 "Wednesday, 21-Oct-15 07:28:00 GMT"
+// and asctime "Wed Oct 21 07:28:00 2015" forms), exactly as the grammar spells them (case and
+// spacing); independent of the process locale and time zone. A date yields the time from
+// `now_unix_nanos` until it, zero when it has passed. Values beyond 10^9 seconds saturate
+// there. nullopt when the value is malformed.
 std::optional<Duration> parse_retry_after(std::string_view value, std::int64_t now_unix_nanos);
 
 }  // namespace vigil::core

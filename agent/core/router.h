@@ -25,10 +25,10 @@ enum class OfferResult : std::uint8_t {
 
 // One exporter's subscription.
 struct Route {
-  std::string exporter;      // exporter id, for logs and metrics
-  Queue* queue = nullptr;    // not owned; outlives the router's use of it
-  SignalSet signals;         // which signals it takes
-  std::vector<std::string> from;  // source ids it takes; empty = every source
+  std::string exporter;           // exporter id, for logs and metrics
+  Queue* queue = nullptr;         // not owned; must stay alive while routed (see clear_routes)
+  SignalSet signals;              // which signals it takes
+  std::vector<std::string> from;  // source ids it takes (exact match); empty = every source
 };
 
 // Fans batches out by signal and source to exporters' queues, and ties the acknowledgement of
@@ -36,17 +36,26 @@ struct Route {
 class Router {
  public:
   explicit Router(telemetry::MetricsRegistry& metrics);
+  ~Router();
+  Router(const Router&) = delete;
+  Router& operator=(const Router&) = delete;
 
+  // Also wires the queue's space callback to notify_space().
   void add_route(Route route);
+  // Unwires the queues' space callbacks, so call it while the queues are still alive.
   void clear_routes();
 
   // Offers a batch to every queue whose route matches. If any of them would block, nothing is
-  // taken and kBlocked is returned. A batch no route takes is acknowledged at once and its
-  // items are counted as dropped with reason "no_route".
+  // taken and kBlocked is returned. A batch no route takes is acknowledged at once (an outcome
+  // of zero shares, which is safe) and its items are counted as dropped with reason "no_route".
+  // `on_safe` may run before offer() returns (no route, a drop_newest drop, a synchronous send).
+  // An offer made from inside another offer (a callback that runs during it) returns kBlocked
+  // and a space notification follows once the outer offer is done: that keeps every queue's
+  // batches in the order their sources offered them.
   OfferResult offer(BatchPtr batch, AckCallback on_safe);
 
   // Runs `callback` whenever a queue frees space (after a kBlocked offer, wait for this).
-  // The returned id can be passed to remove_space_listener.
+  // The returned id can be passed to remove_space_listener, also from inside a callback.
   std::uint64_t add_space_listener(std::function<void()> callback);
   void remove_space_listener(std::uint64_t id);
 
@@ -54,10 +63,17 @@ class Router {
   void notify_space();
 
  private:
+  bool matches(const Route& route, const Batch& batch) const;
+
   telemetry::MetricsRegistry& metrics_;
   std::vector<Route> routes_;
   std::vector<std::pair<std::uint64_t, std::function<void()>>> space_listeners_;
   std::uint64_t next_listener_id_ = 1;
+  bool offering_ = false;
+  bool space_pending_ = false;
+  // Queues' space callbacks hold a weak reference, so a queue that outlives the router cannot
+  // call into it.
+  std::shared_ptr<Router*> self_ = std::make_shared<Router*>(this);
 };
 
 }  // namespace vigil::core
