@@ -28,7 +28,7 @@ struct BufferConfig {
 struct AgentConfig {
   std::string hostname;  // default: the system's host name
   std::string data_dir = "/var/lib/vigil";
-  std::string log_level = "info";  // debug | info | warn | error
+  std::string log_level = "info";   // debug | info | warn | error
   std::string log_format = "text";  // text | json
   core::Duration shutdown_timeout = std::chrono::seconds(30);
   std::map<std::string, std::string> resource;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <compare>
 #include <cstdint>
 #include <initializer_list>
 #include <map>
@@ -16,22 +17,38 @@
 
 namespace vigil::config {
 
+// A place in the (substituted) file text, as toml++ counts it: 1-based line, and 1-based column
+// in Unicode code points.
+struct SourcePosition {
+  std::uint32_t line = 1;
+  std::uint32_t column = 1;
+  auto operator<=>(const SourcePosition&) const = default;
+};
+
 // Where configuration errors are collected. Each message is complete:
 //   agent.toml:12:3: exporters.otlp[0].timeout: expected a duration like "10s", got 10
+// Messages added with a position are kept in file order (stable for equal positions) so they
+// read top to bottom whatever order the sections were parsed in; messages without one follow.
 class Diagnostics {
  public:
-  void add(std::string message) { errors_.push_back(std::move(message)); }
+  void add(std::string message);
+  void add(std::string message, SourcePosition position);
   bool ok() const { return errors_.empty(); }
   const std::vector<std::string>& errors() const { return errors_; }
+  // Every message, one per line (no trailing newline).
+  std::string joined() const;
 
  private:
   std::vector<std::string> errors_;
+  std::vector<SourcePosition> positions_;  // parallel to errors_
 };
 
-// Byte ranges of the substituted file text that came from ${VAR} substitution (see
+// Ranges of the substituted file text that came from ${VAR} substitution (see
 // env_substitution.h); values overlapping them are redacted when the config is printed.
+// Columns count code points like SourcePosition. An empty substitution has
+// last_column == first_column - 1 and still marks the value it sits in.
 struct SubstitutedSpan {
-  std::uint32_t line = 0;  // 1-based, in the substituted text
+  std::uint32_t line = 0;          // 1-based, in the substituted text
   std::uint32_t first_column = 0;  // 1-based, inclusive
   std::uint32_t last_column = 0;   // inclusive
 };
@@ -41,6 +58,9 @@ struct ReaderContext {
   std::string file;  // path as given on the command line, for messages
   Diagnostics* diagnostics = nullptr;
   std::vector<SubstitutedSpan> substituted;
+  // "file:line:col" of every key path read from the file ("exporters.otlp[0].endpoint"), so
+  // checks made after loading (binding listen addresses) can point at the line.
+  std::map<std::string, std::string> locations;
 };
 
 inline constexpr std::string_view kRedacted = "<redacted>";
@@ -51,6 +71,8 @@ inline constexpr std::string_view kRedacted = "<redacted>";
 // Every getter returns a usable value (the default) even after an error, so parsing continues
 // and all errors are reported at once. Call finish() last: keys present but never read are
 // reported as unknown, with a did-you-mean suggestion.
+// Error messages show the offending value, except for secret_string and secret map keys.
+// `context` and its diagnostics must not be null.
 class ConfigReader {
  public:
   // `node` may be null (the section is absent: every key takes its default).
@@ -84,9 +106,8 @@ class ConfigReader {
                                        std::vector<std::string> default_value);
   // A table of string values ([agent.resource], headers). Values matching a key in
   // `secret_keys` (case-insensitive, e.g. "authorization") are redacted in effective().
-  std::map<std::string, std::string> string_map(std::string_view key,
-                                                std::initializer_list<std::string_view>
-                                                    secret_keys = {});
+  std::map<std::string, std::string> string_map(
+      std::string_view key, std::initializer_list<std::string_view> secret_keys = {});
   // ["metrics", "logs", "traces"]
   core::SignalSet signals(std::string_view key, core::SignalSet default_value);
   // A listen address "HOST:PORT" (validated with net::parse_listen_address).
@@ -108,6 +129,13 @@ class ConfigReader {
 
   // Records an error at `key` (or at this table when key is empty).
   void error(std::string_view key, std::string_view message);
+  // Records an error at the key itself rather than its value, for a key that should not be
+  // there (unknown keys, unknown component kinds).
+  void key_error(std::string_view key, std::string_view message);
+  // Records an error at element `index` of the array at `key` ("from[1]").
+  void error(std::string_view key, std::size_t index, std::string_view message);
+  // "file:line:col" of the value at `key`, or of this table when the key is absent.
+  std::string location_of(std::string_view key) const;
 
   // Reports unknown keys; merges nested readers' effective tables into this one.
   void finish();
@@ -117,22 +145,40 @@ class ConfigReader {
   std::shared_ptr<ReaderContext> context() const { return context_; }
 
  private:
+  struct Child {
+    std::string key;
+    bool is_array = false;
+    std::vector<std::unique_ptr<ConfigReader>> readers;
+  };
+
   const toml::node* get(std::string_view key);
+  const toml::node* peek(std::string_view key) const;
+  SourcePosition position() const;
   std::string location(const toml::node* node) const;  // "file:line:col"
+  std::string location(SourcePosition position) const;
+  void add_error(SourcePosition position, const std::string& key_path, std::string_view message);
   std::string full_key(std::string_view key) const;
   bool came_from_env(const toml::node& node) const;
   void record_effective(std::string_view key, toml::node&& value, const toml::node* source);
+  void error_at(const toml::node* node, const std::string& key_path, std::string_view message);
+  std::unique_ptr<ConfigReader> make_child(const toml::table* node, std::string key_path,
+                                           const toml::node* anchor) const;
 
   std::shared_ptr<ReaderContext> context_;
   const toml::table* node_;
   std::string key_path_;
+  // Where errors about an absent table point: the closest enclosing table in the file.
+  SourcePosition fallback_position_;
   std::vector<std::string> read_keys_;
   toml::table effective_;
-  std::vector<std::pair<std::string, std::unique_ptr<ConfigReader>>> children_;
+  std::vector<Child> children_;
+  bool finished_ = false;
 };
 
-// Levenshtein-based suggestion: the closest of `candidates` within distance 2 (or a third of
-// the word), or empty.
+// Suggestion for a misspelt word: the closest of `candidates` by edit distance (insertions,
+// deletions, substitutions and transpositions of neighbours) if that distance is at most
+// max(2, a third of the word) and less than the word's length; empty otherwise. Ties go to the
+// earlier candidate.
 std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates);
 
 }  // namespace vigil::config
