@@ -263,8 +263,12 @@ core::Result<std::string> zstd_decompress(std::string_view data, std::size_t max
     }
     if (out.size() + ob.pos > max_output) return exceeds("zstd", max_output);
     append_bounded(out, step.data(), ob.pos, max_output);
-    // With input used up and output room left over, the decoder has flushed all it can.
-    if (in.pos == in.size && ob.pos < ob.size) break;
+    if (in.pos < in.size) continue;
+    // 0: the last frame is decoded and flushed. Asking again would return the next frame's
+    // header size, as if the input were cut short.
+    if (last == 0) break;
+    // Input used up and output room left over: the decoder has flushed all it can.
+    if (ob.pos < ob.size) break;
   }
   if (last != 0) return core::make_error("zstd: truncated input (unexpected end of frame)");
   return out;

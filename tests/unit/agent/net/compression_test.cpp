@@ -120,6 +120,23 @@ TEST_P(CodecTest, RoundTripsAndShrinksRepetitiveData) {
   EXPECT_EQ(*unpacked, plain);
 }
 
+// Sizes around the decoders' 64 KiB step: a stream ending exactly on a step boundary must not
+// be mistaken for a truncated one.
+TEST_P(CodecTest, RoundTripsSizesAroundTheDecodeStep) {
+  std::string source = sample_payload(8000);
+  for (std::size_t size : {65535u, 65536u, 65537u, 262144u}) {
+    ASSERT_GE(source.size(), size);
+    std::string plain = source.substr(0, size);
+    auto packed = compress(GetParam(), plain);
+    ASSERT_TRUE(packed.has_value()) << packed.error().message;
+    for (std::size_t limit : {size, size + 1, size * 2}) {
+      auto unpacked = decompress(GetParam(), *packed, limit);
+      ASSERT_TRUE(unpacked.has_value()) << size << "/" << limit << ": " << unpacked.error().message;
+      EXPECT_EQ(*unpacked, plain);
+    }
+  }
+}
+
 TEST_P(CodecTest, RoundTripsEmptyInput) {
   auto packed = compress(GetParam(), "");
   ASSERT_TRUE(packed.has_value()) << packed.error().message;
