@@ -21,10 +21,10 @@ class Logger;
 namespace vigil::net {
 
 struct HttpRequest {
-  std::string method;  // "GET", "POST", ...
-  std::string target;  // as sent: "/v1/traces?x=1"
-  std::string path;    // "/v1/traces"
-  std::string query;   // "x=1"
+  std::string method;   // "GET", "POST", ...
+  std::string target;   // as sent: "/v1/traces?x=1"
+  std::string path;     // "/v1/traces"
+  std::string query;    // "x=1"
   HttpHeaders headers;  // names lower-cased
   std::string body;     // de-chunked; Content-Encoding is left to the handler
   std::string remote;   // "127.0.0.1:53211"
@@ -59,21 +59,27 @@ class HttpResponder {
   bool connected() const;
 
  private:
+  // The 500 of a responder dropped unsent.
+  void answer_unsent() noexcept;
+
   std::weak_ptr<HttpConnection> connection_;
   bool sent_ = false;
 };
 
 using HttpHandler = std::function<void(HttpRequest&& request, HttpResponder responder)>;
 
+// A zero timeout means no limit.
 struct HttpServerOptions {
   std::string listen = "127.0.0.1:0";
-  std::size_t max_header_bytes = 16 * 1024;        // request line + headers; above: 431
-  std::size_t max_body_bytes = 20 * 1024 * 1024;   // above: 413 (Content-Length checked first)
+  // Request line + headers; above: 431. http-parser caps heads at 80 KiB regardless.
+  std::size_t max_header_bytes = 16 * 1024;
+  std::size_t max_body_bytes = 20 * 1024 * 1024;  // above: 413 (Content-Length checked first)
   core::Duration header_timeout = std::chrono::seconds(10);  // whole head must arrive: else 408
   core::Duration body_timeout = std::chrono::seconds(30);    // whole body must arrive: else 408
   core::Duration idle_timeout = std::chrono::seconds(60);    // keep-alive idle: close
-  std::size_t max_connections = 1024;  // beyond: accept and close at once
-  std::string name = "http";           // component id for logs
+  std::size_t max_connections = 1024;                        // beyond: accept and close at once
+  std::string name = "http";                                 // component id for logs
+  const core::Clock* clock = nullptr;  // wall clock of the Date header; null: the system clock
 };
 
 // HTTP/1.1 server on libuv with http-parser (DESIGN.md section 2). Keep-alive; pipelined
@@ -97,6 +103,8 @@ class HttpServer {
 
   std::size_t open_connections() const;
   std::uint64_t accepted_connections() const;
+  // Connections closed at once because max_connections were open.
+  std::uint64_t rejected_connections() const;
 
  private:
   struct Impl;

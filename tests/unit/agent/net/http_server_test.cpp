@@ -1,0 +1,730 @@
+#include "agent/net/http_server.h"
+
+#include <fmt/format.h>
+
+#include <gtest/gtest.h>
+
+#include "tests/unit/agent/net/http_server_test_support.h"
+#include "tests/unit/support/fake_clock.h"
+
+namespace vigil::net {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::ClientResponse;
+using testing::TestClient;
+using testing::text_response;
+
+class HttpServerTest : public testing::HttpServerFixture {
+ protected:
+  // A server whose handler answers "METHOD PATH QUERY BODY" at once.
+  void start_echo(HttpServerOptions options = {}) {
+    start(std::move(options), [this](HttpRequest&& request, HttpResponder responder) {
+      ++handled_;
+      requests_.push_back(request);
+      responder.send(text_response(200, fmt::format("{} {} {} {}", request.method, request.path,
+                                                    request.query, request.body)));
+    });
+  }
+
+  int handled_ = 0;
+  std::vector<HttpRequest> requests_;
+};
+
+TEST_F(HttpServerTest, GetAndPostWithBody) {
+  start_echo();
+  std::optional<ClientResponse> get, post;
+  with_client([&] {
+    TestClient c(port());
+    c.send("GET /hello?x=1 HTTP/1.1\r\nHost: a\r\nX-Trace:  abc \r\n\r\n");
+    get = c.read_response();
+    c.send("POST /v1/logs HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello");
+    post = c.read_response();
+  });
+  ASSERT_TRUE(get && post);
+  EXPECT_EQ(get->status, 200);
+  EXPECT_EQ(get->body, "GET /hello x=1 ");
+  EXPECT_EQ(get->header("content-length"), std::to_string(get->body.size()));
+  EXPECT_EQ(get->header("content-type"), "text/plain");
+  EXPECT_FALSE(get->header("date").empty());
+  EXPECT_FALSE(get->has_header("connection"));
+  EXPECT_EQ(post->status, 200);
+  EXPECT_EQ(post->body, "POST /v1/logs  hello");
+  ASSERT_EQ(requests_.size(), 2U);
+  EXPECT_EQ(requests_[0].target, "/hello?x=1");
+  EXPECT_EQ(requests_[0].header("X-TRACE"), "abc");  // names lower-cased, value trimmed
+  EXPECT_EQ(requests_[0].headers[1].name, "x-trace");
+  EXPECT_TRUE(requests_[0].keep_alive);
+  EXPECT_TRUE(requests_[0].remote.starts_with("127.0.0.1:")) << requests_[0].remote;
+}
+
+TEST_F(HttpServerTest, KeepAliveServesRequestsOnOneConnection) {
+  start_echo();
+  std::optional<ClientResponse> first, second;
+  with_client([&] {
+    TestClient c(port());
+    c.send("GET /1 HTTP/1.1\r\n\r\n");
+    first = c.read_response();
+    c.send("GET /2 HTTP/1.1\r\n\r\n");
+    second = c.read_response();
+  });
+  ASSERT_TRUE(first && second);
+  EXPECT_EQ(first->body, "GET /1  ");
+  EXPECT_EQ(second->body, "GET /2  ");
+  EXPECT_EQ(server_->accepted_connections(), 1U);
+  EXPECT_EQ(server_->open_connections(), 0U);  // the client closed
+}
+
+TEST_F(HttpServerTest, PipelinedRequestsAreAnsweredInOrder) {
+  start_echo();
+  std::vector<ClientResponse> responses;
+  with_client([&] {
+    TestClient c(port());
+    c.send(
+        "GET /a HTTP/1.1\r\n\r\n"
+        "POST /b HTTP/1.1\r\nContent-Length: 3\r\n\r\nxyz"
+        "GET /c HTTP/1.1\r\n\r\n");
+    for (int i = 0; i < 3; ++i) {
+      if (auto r = c.read_response()) responses.push_back(*r);
+    }
+  });
+  ASSERT_EQ(responses.size(), 3U);
+  EXPECT_EQ(responses[0].body, "GET /a  ");
+  EXPECT_EQ(responses[1].body, "POST /b  xyz");
+  EXPECT_EQ(responses[2].body, "GET /c  ");
+}
+
+TEST_F(HttpServerTest, PipelinedAsynchronousAnswersKeepRequestOrder) {
+  // The first request is answered last by its timer; answers still come in request order,
+  // and a request reaches the handler only once the one before it was answered.
+  std::vector<std::string> dispatched;
+  int in_flight = 0;
+  int max_in_flight = 0;
+  start({}, [&](HttpRequest&& request, HttpResponder responder) {
+    dispatched.push_back(request.path);
+    max_in_flight = std::max(max_in_flight, ++in_flight);
+    auto delay = request.path == "/a" ? 150ms : request.path == "/b" ? 10ms : 60ms;
+    after(delay, [&, path = request.path,
+                  r = std::make_shared<HttpResponder>(std::move(responder))]() mutable {
+      --in_flight;
+      r->send(text_response(200, path));
+    });
+  });
+  std::vector<std::string> bodies;
+  with_client([&] {
+    TestClient c(port());
+    c.send("GET /a HTTP/1.1\r\n\r\nGET /b HTTP/1.1\r\n\r\nGET /c HTTP/1.1\r\n\r\n");
+    for (int i = 0; i < 3; ++i) {
+      if (auto r = c.read_response()) bodies.push_back(r->body);
+    }
+  });
+  EXPECT_EQ(bodies, (std::vector<std::string>{"/a", "/b", "/c"}));
+  EXPECT_EQ(dispatched, (std::vector<std::string>{"/a", "/b", "/c"}));
+  EXPECT_EQ(max_in_flight, 1);
+}
+
+TEST_F(HttpServerTest, LargePipelinedBodyWaitsBehindAPendingAnswer) {
+  // 4 MiB pipelined behind a request answered after 200 ms: more than the server buffers, so it
+  // stops reading, then resumes; the body must arrive intact.
+  std::string big(4 * 1024 * 1024, '\0');
+  for (std::size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>('a' + i % 26);
+  start({}, [&](HttpRequest&& request, HttpResponder responder) {
+    if (request.path == "/slow") {
+      after(200ms, [r = std::make_shared<HttpResponder>(std::move(responder))] {
+        r->send(text_response(200, "slow"));
+      });
+      return;
+    }
+    responder.send(text_response(200, request.body == big ? "intact" : "corrupt"));
+  });
+  std::vector<std::string> bodies;
+  with_client([&] {
+    TestClient c(port());
+    std::string requests = "GET /slow HTTP/1.1\r\n\r\n";
+    requests += fmt::format("POST /big HTTP/1.1\r\nContent-Length: {}\r\n\r\n", big.size());
+    requests += big;
+    EXPECT_TRUE(c.send(requests));
+    for (int i = 0; i < 2; ++i) {
+      if (auto r = c.read_response()) bodies.push_back(r->body);
+    }
+  });
+  EXPECT_EQ(bodies, (std::vector<std::string>{"slow", "intact"}));
+}
+
+TEST_F(HttpServerTest, ChunkedRequestBodyIsDechunked) {
+  start_echo();
+  std::optional<ClientResponse> r;
+  with_client([&] {
+    TestClient c(port());
+    c.send("POST /c HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n");
+    c.send("5\r\nhello\r\n");
+    c.send("6;ext=1\r\n world\r\n0\r\nX-Checksum: 42\r\n\r\n");
+    r = c.read_response();
+  });
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->body, "POST /c  hello world");
+  ASSERT_EQ(requests_.size(), 1U);
+  EXPECT_EQ(requests_[0].header("x-checksum"), "42");  // trailer
+}
+
+TEST_F(HttpServerTest, ExpectContinueIsAnsweredBeforeTheBody) {
+  start_echo();
+  std::optional<ClientResponse> interim, final_response;
+  with_client([&] {
+    TestClient c(port());
+    c.send("PUT /x HTTP/1.1\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n");
+    interim = c.read_response();
+    c.send("data");
+    final_response = c.read_response();
+  });
+  ASSERT_TRUE(interim && final_response);
+  EXPECT_EQ(interim->status, 100);
+  EXPECT_EQ(final_response->status, 200);
+  EXPECT_EQ(final_response->body, "PUT /x  data");
+}
+
+TEST_F(HttpServerTest, UnknownExpectationGets417) {
+  start_echo();
+  std::optional<ClientResponse> r;
+  bool closed = false;
+  with_client([&] {
+    TestClient c(port());
+    c.send("PUT /x HTTP/1.1\r\nContent-Length: 4\r\nExpect: teapot\r\n\r\n");
+    r = c.read_response();
+    closed = c.wait_closed_by_server();
+  });
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 417);
+  EXPECT_TRUE(closed);
+  EXPECT_EQ(handled_, 0);
+}
+
+TEST_F(HttpServerTest, OversizedHeadGets431AndClose) {
+  HttpServerOptions options;
+  options.max_header_bytes = 1024;
+  start_echo(options);
+  std::optional<ClientResponse> r;
+  bool closed = false;
+  with_client([&] {
+    TestClient c(port());
+    c.send("GET / HTTP/1.1\r\nX-Big: " + std::string(2000, 'b') + "\r\n\r\n");
+    r = c.read_response();
+    closed = c.wait_closed_by_server();
+  });
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 431);
+  EXPECT_EQ(r->header("connection"), "close");
+  EXPECT_TRUE(closed);
+  EXPECT_EQ(handled_, 0);
+}
+
+TEST_F(HttpServerTest, ManySmallHeadersOverTheLimitGet431) {
+  // About 1 KiB of 9-byte headers: the limit counts the whole head, not one header or read.
+  HttpServerOptions options;
+  options.max_header_bytes = 512;
+  start_echo(options);
+  std::optional<ClientResponse> r;
+  with_client([&] {
+    TestClient c(port());
+    c.send("GET / HTTP/1.1\r\n");
+    for (int i = 0; i < 100 && c.send(fmt::format("H{}: v\r\n", i)); ++i) {
+    }
+    c.send("\r\n");
+    r = c.read_response();
+  });
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 431);
+  EXPECT_EQ(handled_, 0);
+}
+
+TEST_F(HttpServerTest, OversizedContentLengthGets413BeforeTheBody) {
+  HttpServerOptions options;
+  options.max_body_bytes = 1000;
+  start_echo(options);
+  std::optional<ClientResponse> plain, expecting;
+  bool closed = false;
+  with_client([&] {
+    TestClient c(port());
+    // No body is sent: the answer must come from the head alone.
+    c.send("POST /x HTTP/1.1\r\nContent-Length: 100000\r\n\r\n");
+    plain = c.read_response();
+    closed = c.wait_closed_by_server();
+    TestClient e(port());
+    e.send("POST /x HTTP/1.1\r\nContent-Length: 100000\r\nExpect: 100-continue\r\n\r\n");
+    expecting = e.read_response();  // 413, never 100
+  });
+  ASSERT_TRUE(plain && expecting);
+  EXPECT_EQ(plain->status, 413);
+  EXPECT_EQ(plain->header("connection"), "close");
+  EXPECT_TRUE(closed);
+  EXPECT_EQ(expecting->status, 413);
+  EXPECT_EQ(handled_, 0);
+}
+
+TEST_F(HttpServerTest, BodyAtTheLimitIsAccepted) {
+  HttpServerOptions options;
+  options.max_body_bytes = 10;
+  start_echo(options);
+  std::optional<ClientResponse> r;
+  with_client([&] {
+    TestClient c(port());
+    c.send("POST /x HTTP/1.1\r\nContent-Length: 10\r\n\r\n0123456789");
+    r = c.read_response();
+  });
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->body, "POST /x  0123456789");
+}
+
+TEST_F(HttpServerTest, OversizedChunkedBodyGets413) {
+  HttpServerOptions options;
+  options.max_body_bytes = 10;
+  start_echo(options);
+  std::optional<ClientResponse> r;
+  bool closed = false;
+  with_client([&] {
+    TestClient c(port());
+    c.send("POST /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n8\r\n01234567\r\n");
+    c.send("8\r\n89abcdef\r\n0\r\n\r\n");
+    r = c.read_response();
+    closed = c.wait_closed_by_server();
+  });
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 413);
+  EXPECT_TRUE(closed);
+  EXPECT_EQ(handled_, 0);
+}
+
+TEST_F(HttpServerTest, SlowHeadGets408AndClose) {
+  HttpServerOptions options;
+  options.header_timeout = 200ms;
+  start_echo(options);
+  std::optional<ClientResponse> r;
+  bool closed = false;
+  std::chrono::steady_clock::duration waited{};
+  with_client([&] {
+    TestClient c(port());
+    auto begin = std::chrono::steady_clock::now();
+    c.send("GET / HTTP/1.1\r\nHost: slow\r\n");  // the blank line never comes
+    r = c.read_response();
+    waited = std::chrono::steady_clock::now() - begin;
+    closed = c.wait_closed_by_server();
+  });
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 408);
+  EXPECT_EQ(r->header("connection"), "close");
+  EXPECT_GE(waited, 190ms);
+  EXPECT_TRUE(closed);
+  EXPECT_EQ(handled_, 0);
+}
+
+TEST_F(HttpServerTest, SlowBodyGets408) {
+  HttpServerOptions options;
+  options.body_timeout = 200ms;
+  start_echo(options);
+  std::optional<ClientResponse> r;
+  with_client([&] {
+    TestClient c(port());
+    c.send("POST / HTTP/1.1\r\nContent-Length: 10\r\n\r\nabc");
+    r = c.read_response();
+  });
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 408);
+  EXPECT_EQ(handled_, 0);
+}
+
+TEST_F(HttpServerTest, IdleKeepAliveConnectionIsClosedSilently) {
+  HttpServerOptions options;
+  options.idle_timeout = 200ms;
+  start_echo(options);
+  std::optional<ClientResponse> r;
+  bool closed = false;
+  std::chrono::steady_clock::duration waited{};
+  with_client([&] {
+    TestClient c(port());
+    c.send("GET / HTTP/1.1\r\n\r\n");
+    r = c.read_response();
+    auto begin = std::chrono::steady_clock::now();
+    closed = c.wait_closed_by_server();  // no bytes, just the close
+    waited = std::chrono::steady_clock::now() - begin;
+  });
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_TRUE(closed);
+  EXPECT_GE(waited, 150ms);
+  EXPECT_TRUE(run_until([&] { return server_->open_connections() == 0; }));
+}
+
+TEST_F(HttpServerTest, TwoHundredConcurrentConnections) {
+  constexpr int kClients = 200;
+  start_echo();
+  std::vector<std::string> bodies(kClients);
+  with_client([&] {
+    std::vector<std::unique_ptr<TestClient>> clients;
+    for (int i = 0; i < kClients; ++i) {
+      clients.push_back(std::make_unique<TestClient>(port()));
+      clients.back()->send(fmt::format("GET /{} HTTP/1.1\r\n\r\n", i));
+    }
+    for (int i = 0; i < kClients; ++i) {
+      if (auto r = clients[static_cast<std::size_t>(i)]->read_response()) {
+        bodies[static_cast<std::size_t>(i)] = r->body;
+      }
+    }
+  });
+  for (int i = 0; i < kClients; ++i) {
+    EXPECT_EQ(bodies[static_cast<std::size_t>(i)], fmt::format("GET /{}  ", i));
+  }
+  EXPECT_EQ(server_->accepted_connections(), static_cast<std::uint64_t>(kClients));
+  EXPECT_EQ(server_->rejected_connections(), 0U);
+}
+
+TEST_F(HttpServerTest, MaxConnectionsIsEnforced) {
+  HttpServerOptions options;
+  options.max_connections = 2;
+  start_echo(options);
+  TestClient first(port());
+  TestClient second(port());
+  std::optional<ClientResponse> r1, r2;
+  bool third_closed = false;
+  with_client([&] {
+    first.send("GET /1 HTTP/1.1\r\n\r\n");
+    r1 = first.read_response();
+    second.send("GET /2 HTTP/1.1\r\n\r\n");
+    r2 = second.read_response();
+    TestClient third(port());
+    third_closed = third.wait_closed_by_server();
+  });
+  ASSERT_TRUE(r1 && r2);
+  EXPECT_TRUE(third_closed);
+  EXPECT_EQ(server_->rejected_connections(), 1U);
+  EXPECT_EQ(server_->open_connections(), 2U);
+
+  first.close();
+  ASSERT_TRUE(run_until([&] { return server_->open_connections() == 1; }));
+  std::optional<ClientResponse> r4;
+  with_client([&] {
+    TestClient fourth(port());
+    fourth.send("GET /4 HTTP/1.1\r\n\r\n");
+    r4 = fourth.read_response();
+  });
+  ASSERT_TRUE(r4);
+  EXPECT_EQ(r4->body, "GET /4  ");
+  EXPECT_EQ(server_->rejected_connections(), 1U);
+}
+
+TEST_F(HttpServerTest, GarbageGets400AndTheServerCarriesOn) {
+  start_echo();
+  std::optional<ClientResponse> bad, good;
+  bool closed = false;
+  with_client([&] {
+    TestClient c(port());
+    c.send(std::string("\x01\x02\xff garbage\r\n\r\n", 14));
+    bad = c.read_response();
+    closed = c.wait_closed_by_server();
+    TestClient next(port());
+    next.send("GET /ok HTTP/1.1\r\n\r\n");
+    good = next.read_response();
+  });
+  ASSERT_TRUE(bad && good);
+  EXPECT_EQ(bad->status, 400);
+  EXPECT_EQ(bad->body, "invalid HTTP method\n");
+  EXPECT_EQ(bad->header("connection"), "close");
+  EXPECT_TRUE(closed);
+  EXPECT_EQ(good->status, 200);
+  EXPECT_EQ(good->body, "GET /ok  ");
+}
+
+TEST_F(HttpServerTest, MalformedHeaderAfterAValidRequestIsAnsweredInOrder) {
+  start_echo();
+  std::optional<ClientResponse> good, bad;
+  with_client([&] {
+    TestClient c(port());
+    c.send("GET /first HTTP/1.1\r\n\r\nGET /second HTTP/1.1\r\nBad Header\r\n\r\n");
+    good = c.read_response();
+    bad = c.read_response();
+  });
+  ASSERT_TRUE(good && bad);
+  EXPECT_EQ(good->status, 200);
+  EXPECT_EQ(bad->status, 400);
+  EXPECT_EQ(handled_, 1);
+}
+
+TEST_F(HttpServerTest, Http2PrefaceIsAMalformedHttp1Request) {
+  start_echo();
+  std::optional<ClientResponse> r;
+  with_client([&] {
+    TestClient c(port());
+    c.send("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
+    r = c.read_response();
+  });
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 400);
+}
+
+TEST_F(HttpServerTest, UnsupportedTransferEncodingGets501) {
+  start_echo();
+  std::optional<ClientResponse> gzip, stacked;
+  with_client([&] {
+    TestClient c(port());
+    c.send("POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\nxxxx");
+    gzip = c.read_response();
+    TestClient d(port());
+    d.send("POST / HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n");
+    stacked = d.read_response();
+  });
+  ASSERT_TRUE(gzip && stacked);
+  EXPECT_EQ(gzip->status, 501);
+  EXPECT_EQ(stacked->status, 501);
+  EXPECT_EQ(handled_, 0);
+}
+
+TEST_F(HttpServerTest, ClientGoneBeforeAsynchronousAnswer) {
+  std::vector<HttpResponder> held;
+  start({}, [&](HttpRequest&&, HttpResponder responder) { held.push_back(std::move(responder)); });
+  TestClient c(port());
+  ASSERT_TRUE(c.send("POST / HTTP/1.1\r\nContent-Length: 2\r\n\r\nhi"));
+  ASSERT_TRUE(run_until([&] { return held.size() == 1; }));
+  EXPECT_TRUE(held[0].connected());
+  c.close();
+  ASSERT_TRUE(run_until([&] { return server_->open_connections() == 0; }));
+  EXPECT_FALSE(held[0].connected());
+  held[0].send(text_response(200, "too late"));  // a no-op
+  held.clear();
+  run_for(20ms);
+}
+
+TEST_F(HttpServerTest, DroppedResponderAnswers500AndTheConnectionStaysUsable) {
+  start({}, [&](HttpRequest&& request, HttpResponder responder) {
+    if (request.path == "/drop") return;  // responder destroyed unsent
+    if (request.path == "/throw") throw std::runtime_error("boom");
+    responder.send(text_response(200, "fine"));
+  });
+  std::optional<ClientResponse> dropped, thrown, fine;
+  with_client([&] {
+    TestClient c(port());
+    c.send("GET /drop HTTP/1.1\r\n\r\n");
+    dropped = c.read_response();
+    c.send("GET /throw HTTP/1.1\r\n\r\n");
+    thrown = c.read_response();
+    c.send("GET /fine HTTP/1.1\r\n\r\n");
+    fine = c.read_response();
+  });
+  ASSERT_TRUE(dropped && thrown && fine);
+  EXPECT_EQ(dropped->status, 500);
+  EXPECT_EQ(thrown->status, 500);
+  EXPECT_EQ(fine->status, 200);
+  EXPECT_EQ(server_->accepted_connections(), 1U);
+  EXPECT_TRUE(logged("handler failed: boom"));
+}
+
+TEST_F(HttpServerTest, ResponderMoveAssignmentAnswersTheOverwrittenRequest) {
+  start({}, [&](HttpRequest&&, HttpResponder responder) {
+    HttpResponder other;
+    responder = std::move(other);  // the request's responder is overwritten unsent
+  });
+  std::optional<ClientResponse> r;
+  with_client([&] {
+    TestClient c(port());
+    c.send("GET / HTTP/1.1\r\n\r\n");
+    r = c.read_response();
+  });
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 500);
+}
+
+TEST_F(HttpServerTest, HeadAnswersWithoutABody) {
+  start({}, [&](HttpRequest&& request, HttpResponder responder) {
+    responder.send(text_response(200, request.method == "HEAD" ? "eleven char" : "get"));
+  });
+  std::optional<ClientResponse> head, get;
+  std::string unread;
+  with_client([&] {
+    TestClient c(port());
+    c.send("HEAD / HTTP/1.1\r\n\r\n");
+    head = c.read_response(/*head=*/true);
+    unread = c.unread();
+    c.send("GET / HTTP/1.1\r\n\r\n");
+    get = c.read_response();
+  });
+  ASSERT_TRUE(head && get);
+  EXPECT_EQ(head->status, 200);
+  EXPECT_EQ(head->header("content-length"), "11");
+  EXPECT_EQ(head->body, "");
+  EXPECT_EQ(unread, "");  // no body bytes followed the head
+  EXPECT_EQ(get->body, "get");
+}
+
+TEST_F(HttpServerTest, NoContentHasNeitherBodyNorLength) {
+  start({}, [&](HttpRequest&&, HttpResponder responder) {
+    responder.send(text_response(204, "ignored"));
+  });
+  std::optional<ClientResponse> r, next;
+  with_client([&] {
+    TestClient c(port());
+    c.send("POST / HTTP/1.1\r\nContent-Length: 1\r\n\r\nx");
+    r = c.read_response();
+    c.send("GET / HTTP/1.1\r\n\r\n");
+    next = c.read_response();
+  });
+  ASSERT_TRUE(r && next);
+  EXPECT_EQ(r->status, 204);
+  EXPECT_FALSE(r->has_header("content-length"));
+  EXPECT_EQ(next->status, 204);
+}
+
+TEST_F(HttpServerTest, ConnectionCloseIsHonoured) {
+  start_echo();
+  std::optional<ClientResponse> r;
+  bool closed = false;
+  with_client([&] {
+    TestClient c(port());
+    // The pipelined second request comes after "close": it is never served.
+    c.send("GET /last HTTP/1.1\r\nConnection: close\r\n\r\nGET /never HTTP/1.1\r\n\r\n");
+    r = c.read_response();
+    closed = c.wait_closed_by_server();
+  });
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->body, "GET /last  ");
+  EXPECT_EQ(r->header("connection"), "close");
+  EXPECT_TRUE(closed);
+  EXPECT_EQ(handled_, 1);
+  ASSERT_EQ(requests_.size(), 1U);
+  EXPECT_FALSE(requests_[0].keep_alive);
+}
+
+TEST_F(HttpServerTest, Http10ClosesUnlessAskedToKeepAlive) {
+  start_echo();
+  std::optional<ClientResponse> plain, kept, again;
+  bool plain_closed = false;
+  with_client([&] {
+    TestClient c(port());
+    c.send("GET /old HTTP/1.0\r\n\r\n");
+    plain = c.read_response();
+    plain_closed = c.wait_closed_by_server();
+    TestClient k(port());
+    k.send("GET /k1 HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+    kept = k.read_response();
+    k.send("GET /k2 HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+    again = k.read_response();
+  });
+  ASSERT_TRUE(plain && kept && again);
+  EXPECT_EQ(plain->body, "GET /old  ");
+  EXPECT_EQ(plain->header("connection"), "close");
+  EXPECT_TRUE(plain_closed);
+  EXPECT_EQ(kept->header("connection"), "keep-alive");
+  EXPECT_EQ(again->body, "GET /k2  ");
+  EXPECT_EQ(server_->accepted_connections(), 2U);
+}
+
+TEST_F(HttpServerTest, DateHeaderComesFromTheInjectedClock) {
+  vigil::testing::FakeClock clock;  // 1'700'000'000 s after the epoch
+  HttpServerOptions options;
+  options.clock = &clock;
+  start_echo(options);
+  std::optional<ClientResponse> r;
+  with_client([&] {
+    TestClient c(port());
+    c.send("GET / HTTP/1.1\r\n\r\n");
+    r = c.read_response();
+  });
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->header("date"), "Tue, 14 Nov 2023 22:13:20 GMT");
+}
+
+TEST_F(HttpServerTest, HandlerHeadersCannotBreakFraming) {
+  start({}, [&](HttpRequest&&, HttpResponder responder) {
+    HttpResponse response = text_response(200, "body");
+    response.headers.push_back({"Content-Length", "999"});
+    response.headers.push_back({"X-Injected", "a\r\nSet-Cookie: evil=1"});
+    response.headers.push_back({"X-Fine", "yes"});
+    responder.send(std::move(response));
+  });
+  std::optional<ClientResponse> r;
+  with_client([&] {
+    TestClient c(port());
+    c.send("GET / HTTP/1.1\r\n\r\n");
+    r = c.read_response();
+  });
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->header("content-length"), "4");
+  EXPECT_FALSE(r->has_header("x-injected"));
+  EXPECT_FALSE(r->has_header("set-cookie"));
+  EXPECT_EQ(r->header("x-fine"), "yes");
+  EXPECT_EQ(r->body, "body");
+}
+
+TEST_F(HttpServerTest, CloseEndsConnectionsAndPendingResponders) {
+  std::vector<HttpResponder> held;
+  start({}, [&](HttpRequest&&, HttpResponder responder) { held.push_back(std::move(responder)); });
+  TestClient busy(port());
+  TestClient idle(port());
+  ASSERT_TRUE(busy.send("GET / HTTP/1.1\r\n\r\n"));
+  ASSERT_TRUE(run_until([&] { return held.size() == 1 && server_->open_connections() == 2; }));
+  server_->close();
+  EXPECT_EQ(server_->open_connections(), 0U);
+  EXPECT_FALSE(held[0].connected());
+  held[0].send(text_response(200, "after close"));
+  bool busy_closed = false, idle_closed = false, refused = false;
+  with_client([&] {
+    busy_closed = busy.wait_closed_by_server();
+    idle_closed = idle.wait_closed_by_server();
+    TestClient late(port());
+    refused = !late.connected();
+  });
+  EXPECT_TRUE(busy_closed);
+  EXPECT_TRUE(idle_closed);
+  EXPECT_TRUE(refused);
+}
+
+TEST_F(HttpServerTest, BindingAnAddressInUseFailsWithItsName) {
+  start_echo();
+  HttpServerOptions options;
+  options.listen = fmt::format("127.0.0.1:{}", port());
+  HttpServer second(
+      &loop_, options, [](HttpRequest&&, HttpResponder) {}, *logger_);
+  auto result = second.listen();
+  ASSERT_FALSE(result.has_value());
+  EXPECT_EQ(result.error().message, fmt::format("127.0.0.1:{}: address already in use", port()));
+}
+
+TEST_F(HttpServerTest, InvalidListenAddressIsReported) {
+  HttpServerOptions options;
+  options.listen = "127.0.0.1:70000";
+  HttpServer server(
+      &loop_, options, [](HttpRequest&&, HttpResponder) {}, *logger_);
+  auto result = server.listen();
+  ASSERT_FALSE(result.has_value());
+  EXPECT_EQ(
+      result.error().message,
+      R"(expected an address like "127.0.0.1:4318", got "127.0.0.1:70000": port out of range (0-65535))");
+}
+
+TEST(HttpTypes, FindHeaderIsCaseInsensitive) {
+  HttpHeaders headers = {{"Content-Type", "application/json"}, {"x-a", "1"}, {"X-A", "2"}};
+  EXPECT_EQ(find_header(headers, "content-type"), "application/json");
+  EXPECT_EQ(find_header(headers, "CONTENT-TYPE"), "application/json");
+  EXPECT_EQ(find_header(headers, "X-a"), "1");  // the first of repeated headers
+  EXPECT_EQ(find_header(headers, "missing"), "");
+  EXPECT_EQ(find_header({}, "x"), "");
+}
+
+TEST(HttpTypes, StatusReasons) {
+  EXPECT_EQ(status_reason(200), "OK");
+  EXPECT_EQ(status_reason(204), "No Content");
+  EXPECT_EQ(status_reason(404), "Not Found");
+  EXPECT_EQ(status_reason(408), "Request Timeout");
+  EXPECT_EQ(status_reason(413), "Payload Too Large");
+  EXPECT_EQ(status_reason(429), "Too Many Requests");
+  EXPECT_EQ(status_reason(431), "Request Header Fields Too Large");
+  EXPECT_EQ(status_reason(503), "Service Unavailable");
+  EXPECT_EQ(status_reason(599), "Unknown");
+  EXPECT_EQ(status_reason(-1), "Unknown");
+  for (int code : {200, 201, 202, 204, 206, 301, 302, 304, 400, 401, 403, 404, 405,
+                   408, 409, 411, 413, 414, 415, 429, 431, 500, 501, 502, 503, 504}) {
+    EXPECT_NE(status_reason(code), "Unknown") << code;
+  }
+}
+
+}  // namespace
+}  // namespace vigil::net
