@@ -1,6 +1,8 @@
 #include <limits>
 #include <string>
 
+#include <google/protobuf/util/json_util.h>
+#include <google/protobuf/util/message_differencer.h>
 #include <gtest/gtest.h>
 
 #include "agent/otlp/otlp_json.h"
@@ -213,6 +215,67 @@ TEST(OtlpJsonMetrics, RequestWithResourceAndScope) {
       R"({"resourceMetrics":[{"resource":{"attributes":[{"key":"host.name","value":{"stringValue":"h"}}]},)"
       R"("scopeMetrics":[{"scope":{"name":"host"},"metrics":[{"name":"up","gauge":{"dataPoints":[)"
       R"({"asInt":"1"}]}}],"schemaUrl":"s"}]}]})");
+}
+
+// protobuf's JSON parser shares no code with our encoder; it reads the OTLP-specific forms we
+// write (integer enums, quoted 64-bit integers, "NaN") back into the same message. Ids are left
+// out: protobuf would read their hex as base64.
+TEST(OtlpJsonMetrics, ProtobufsJsonParserReadsEveryMetricTypeBack) {
+  ExportMetricsServiceRequest request;
+  auto* rm = request.add_resource_metrics();
+  add_string(*rm->mutable_resource()->mutable_attributes(), "host.name", "h\xc3\xa9\n");
+  rm->set_schema_url("u");
+  auto* sm = rm->add_scope_metrics();
+  sm->mutable_scope()->set_name("host");
+  auto* gauge = sm->add_metrics();
+  gauge->set_name("g");
+  gauge->mutable_gauge()->add_data_points()->set_as_int(-9007199254740993);
+  gauge->mutable_gauge()->add_data_points()->set_as_double(std::numeric_limits<double>::infinity());
+  auto* sum = sm->add_metrics();
+  sum->set_name("s");
+  sum->mutable_sum()->set_is_monotonic(true);
+  sum->mutable_sum()->set_aggregation_temporality(metrics::AGGREGATION_TEMPORALITY_DELTA);
+  auto* number = sum->mutable_sum()->add_data_points();
+  number->set_start_time_unix_nano(18446744073709551615u);
+  number->set_as_double(0.1);
+  number->add_exemplars()->set_as_int(4);
+  auto* histogram = sm->add_metrics()->mutable_histogram();
+  auto* hp = histogram->add_data_points();
+  hp->set_count(3);
+  hp->set_sum(0);
+  hp->add_bucket_counts(3);
+  hp->add_bucket_counts(0);
+  hp->add_explicit_bounds(2.5);
+  hp->set_min(-1);
+  auto* exponential = sm->add_metrics()->mutable_exponential_histogram();
+  auto* ep = exponential->add_data_points();
+  ep->set_scale(-4);
+  ep->mutable_negative()->set_offset(-7);
+  ep->mutable_negative()->add_bucket_counts(1);
+  ep->set_zero_threshold(std::numeric_limits<double>::quiet_NaN());
+  auto* summary = sm->add_metrics()->mutable_summary();
+  auto* qp = summary->add_data_points()->add_quantile_values();
+  qp->set_quantile(0.99);
+  qp->set_value(-std::numeric_limits<double>::infinity());
+
+  const std::string json = to_json(request);
+  ExportMetricsServiceRequest parsed;
+  const auto status = google::protobuf::util::JsonStringToMessage(json, &parsed);
+  ASSERT_TRUE(status.ok()) << status.ToString() << "\n" << json;
+  google::protobuf::util::MessageDifferencer differencer;
+  differencer.set_float_comparison(google::protobuf::util::MessageDifferencer::EXACT);
+  std::string diff;
+  differencer.ReportDifferencesToString(&diff);
+  // NaN never equals itself: check its text, then take it out of the comparison.
+  EXPECT_NE(json.find(R"("zeroThreshold":"NaN")"), std::string::npos) << json;
+  ep->set_zero_threshold(0);
+  parsed.mutable_resource_metrics(0)
+      ->mutable_scope_metrics(0)
+      ->mutable_metrics(3)
+      ->mutable_exponential_histogram()
+      ->mutable_data_points(0)
+      ->set_zero_threshold(0);
+  EXPECT_TRUE(differencer.Compare(request, parsed)) << diff << "\n" << json;
 }
 
 }  // namespace
