@@ -18,7 +18,7 @@ Pipeline::Pipeline(Key, const config::LoadedConfig& config, const PipelineDeps& 
       deps_(deps),
       resource_(
           otlp::detect_resource(deps.proc_root, config.agent.hostname, config.agent.resource)),
-      router_(*deps.metrics),
+      router_(*deps.metrics, *deps.scheduler),
       drain_timer_(deps.loop) {
   context_.loop = deps.loop;
   context_.router = &router_;

@@ -7,7 +7,8 @@
 
 namespace vigil::core {
 
-Router::Router(telemetry::MetricsRegistry& metrics) : metrics_(metrics) {}
+Router::Router(telemetry::MetricsRegistry& metrics, Scheduler& scheduler)
+    : metrics_(metrics), scheduler_(scheduler) {}
 
 Router::~Router() = default;
 
@@ -32,7 +33,7 @@ bool Router::matches(const Route& route, const Batch& batch) const {
 
 OfferResult Router::offer(BatchPtr batch, AckCallback on_safe) {
   if (offering_) {
-    space_pending_ = true;
+    notify_space();
     return OfferResult::kBlocked;
   }
   if (batch == nullptr) {
@@ -62,10 +63,6 @@ OfferResult Router::offer(BatchPtr batch, AckCallback on_safe) {
     routes_[i].queue->push(batch, std::move(tickets[next++]));
   }
   offering_ = false;
-  if (space_pending_) {
-    space_pending_ = false;
-    notify_space();
-  }
   return OfferResult::kAccepted;
 }
 
@@ -80,11 +77,15 @@ void Router::remove_space_listener(std::uint64_t id) {
 }
 
 void Router::notify_space() {
-  // Deferred while an offer is running, so listeners never offer into a half-pushed batch.
-  if (offering_) {
-    space_pending_ = true;
-    return;
-  }
+  // Deferred to the loop: a space callback fires inside queue calls, often inside an offer
+  // whose source would otherwise be re-entered before it learned the offer's result.
+  if (space_scheduled_) return;
+  space_scheduled_ = true;
+  space_timer_ = scheduler_.schedule(Duration::zero(), [this] { run_space_listeners(); });
+}
+
+void Router::run_space_listeners() {
+  space_scheduled_ = false;
   // A listener may add or remove listeners (its own or others'): iterate over a copy and skip
   // any removed meanwhile, whose owner may be gone.
   auto listeners = space_listeners_;

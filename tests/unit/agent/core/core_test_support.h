@@ -31,14 +31,22 @@ inline core::BatchPtr make_batch(std::size_t bytes, std::uint64_t items,
   return batch;
 }
 
-// Records the outcome an acknowledgement callback receives.
+// Records the outcome an acknowledgement callback receives. The record is shared with the
+// callback, so a ticket may settle after the probe is gone (a queue destroyed after a test's
+// locals abandons what it still holds).
 struct AckProbe {
-  int calls = 0;
-  core::AckOutcome outcome;
-  core::AckCallback callback() {
-    return [this](const core::AckOutcome& o) {
-      ++calls;
-      outcome = o;
+  struct Record {
+    int calls = 0;
+    core::AckOutcome outcome;
+  };
+  std::shared_ptr<Record> record = std::make_shared<Record>();
+  int& calls = record->calls;
+  core::AckOutcome& outcome = record->outcome;
+
+  core::AckCallback callback() const {
+    return [record = record](const core::AckOutcome& o) {
+      ++record->calls;
+      record->outcome = o;
     };
   }
 };
@@ -77,12 +85,15 @@ class FakeSender final : public core::Sender {
     std::string payload;
     std::uint64_t items = 0;
     core::Signal signal = core::Signal::kLogs;
+    // The batch itself: the pump promises it outlives `done`, so a test may read it late.
+    const core::Batch* batch = nullptr;
     std::function<void(core::SendResult)> done;
     bool completed = false;
   };
 
   void send(const core::Batch& batch, std::function<void(core::SendResult)> done) override {
-    calls_.push_back(Call{batch.payload, batch.items, batch.signal, std::move(done), false});
+    calls_.push_back(
+        Call{batch.payload, batch.items, batch.signal, &batch, std::move(done), false});
     if (sync_) complete(calls_.size() - 1, *sync_);
   }
 

@@ -31,7 +31,8 @@ class RouterTest : public ::testing::Test {
   testing::FakeClock clock_;
   telemetry::MetricsRegistry metrics_;
   testing::CapturedLog log_{clock_};
-  Router router_{metrics_};
+  testing::FakeScheduler scheduler_{clock_};
+  Router router_{metrics_, scheduler_};
 };
 
 TEST_F(RouterTest, RoutesBySignal) {
@@ -164,14 +165,18 @@ TEST_F(RouterTest, SpaceListenersRunAfterAQueueFreesSpace) {
     retried = router_.offer(make_batch(50, 1), b.callback());
   });
   auto e = q->take();
+  scheduler_.advance(Duration::zero());
   EXPECT_EQ(woken, 0);
   q->complete(e->id);
+  EXPECT_EQ(woken, 0) << "never inside the queue call";
+  scheduler_.advance(Duration::zero());
   EXPECT_EQ(woken, 1);
   ASSERT_TRUE(retried.has_value());
   EXPECT_EQ(*retried, OfferResult::kAccepted);
   router_.remove_space_listener(id);
   auto f = q->take();
   q->complete(f->id);
+  scheduler_.advance(Duration::zero());
   EXPECT_EQ(woken, 1);
 }
 
@@ -188,10 +193,12 @@ TEST_F(RouterTest, ListenersMayRemoveThemselvesAndEachOther) {
   id2 = router_.add_space_listener([&] { ++second; });
   id3 = router_.add_space_listener([&] { ++third; });
   router_.notify_space();
+  scheduler_.advance(Duration::zero());
   EXPECT_EQ(first, 1);
   EXPECT_EQ(second, 0);  // removed before its turn
   EXPECT_EQ(third, 1);
   router_.notify_space();
+  scheduler_.advance(Duration::zero());
   EXPECT_EQ(first, 1);
   EXPECT_EQ(third, 2);
   router_.remove_space_listener(id3);
@@ -214,10 +221,41 @@ TEST_F(RouterTest, OfferFromInsideAnOfferIsBlockedAndTheSourceIsWokenAfter) {
             OfferResult::kAccepted);
   ASSERT_TRUE(nested.has_value());
   EXPECT_EQ(*nested, OfferResult::kBlocked);
+  EXPECT_EQ(woken, 0);
+  scheduler_.advance(Duration::zero());
   EXPECT_EQ(woken, 1);
   EXPECT_EQ(batches(*a), 1u);
   EXPECT_EQ(batches(*b), 1u);
   EXPECT_EQ(b->take()->batch->payload, "o");
+}
+
+TEST_F(RouterTest, SeveralFreesInOneTurnMakeOneNotification) {
+  auto q = queue("q");
+  router_.add_route({"q", q.get(), SignalSet::all(), {}});
+  AckProbe p;
+  for (int i = 0; i < 3; ++i) router_.offer(make_batch(10, 1), p.callback());
+  int woken = 0;
+  router_.add_space_listener([&] { ++woken; });
+  for (int i = 0; i < 3; ++i) q->complete(q->take()->id);
+  EXPECT_EQ(scheduler_.pending(), 1u);
+  scheduler_.advance(Duration::zero());
+  EXPECT_EQ(woken, 1);
+}
+
+TEST_F(RouterTest, DestroyedRouterCancelsItsPendingNotification) {
+  auto q = queue("q");
+  int woken = 0;
+  {
+    Router short_lived(metrics_, scheduler_);
+    short_lived.add_route({"q", q.get(), SignalSet::all(), {}});
+    short_lived.add_space_listener([&] { ++woken; });
+    short_lived.notify_space();
+    EXPECT_EQ(scheduler_.pending(), 1u);
+    short_lived.clear_routes();
+  }
+  EXPECT_EQ(scheduler_.pending(), 0u);
+  scheduler_.advance(Duration::zero());
+  EXPECT_EQ(woken, 0);
 }
 
 TEST_F(RouterTest, ClearRoutesUnwiresSpaceCallbacks) {
@@ -230,7 +268,9 @@ TEST_F(RouterTest, ClearRoutesUnwiresSpaceCallbacks) {
   router_.clear_routes();
   auto e = q->take();
   q->complete(e->id);
+  scheduler_.advance(Duration::zero());
   EXPECT_EQ(woken, 0);
+  EXPECT_EQ(scheduler_.pending(), 0u);
   AckProbe after;
   router_.offer(make_batch(10, 3, Signal::kLogs, "late"), after.callback());
   EXPECT_EQ(after.calls, 1);
@@ -241,12 +281,13 @@ TEST_F(RouterTest, QueueOutlivingTheRouterDoesNotCallIntoIt) {
   auto q = queue("q");
   AckProbe p;
   {
-    Router short_lived(metrics_);
+    Router short_lived(metrics_, scheduler_);
     short_lived.add_route({"q", q.get(), SignalSet::all(), {}});
     short_lived.offer(make_batch(10, 1), p.callback());
   }
   auto e = q->take();
   q->complete(e->id);  // the space callback finds the router gone (ASan checks)
+  EXPECT_EQ(scheduler_.pending(), 0u);
   EXPECT_EQ(q->stats().batches, 0u);
 }
 
