@@ -154,26 +154,21 @@ void check_from(ConfigReader& reader, const std::vector<std::string>& from,
   }
 }
 
-// Returns how many exporter instances and unknown kinds were written, so "no exporter" is
-// only reported when there truly is none.
-std::size_t load_exporters(ConfigReader& section, const app::ComponentRegistry& registry,
-                           LoadedConfig& loaded) {
+void load_exporters(ConfigReader& section, const app::ComponentRegistry& registry,
+                    LoadedConfig& loaded) {
   std::vector<std::string> known;
   for (const auto& f : registry.exporters) known.emplace_back(f.kind);
   std::vector<std::string> collector_ids;
   for (const auto& c : loaded.collectors) collector_ids.push_back(c.identity.id);
-  std::size_t written = 0;
   for (const auto& kind : section.keys()) {
     const app::ExporterFactory* factory = registry.find_exporter(kind);
     if (factory == nullptr) {
-      ++written;
       section.mark_read(kind);
       section.key_error(kind, unknown_kind_message("exporter", kind, known));
       continue;
     }
     NameRegistry names;
     for (ConfigReader* reader : section.table_or_array(kind)) {
-      ++written;
       app::ExporterSpec spec;
       spec.identity = read_identity(*reader, kind, names);
       spec.signals = reader->signals("signals", factory->accepts);
@@ -188,7 +183,6 @@ std::size_t load_exporters(ConfigReader& section, const app::ComponentRegistry& 
       loaded.exporters.push_back(std::move(spec));
     }
   }
-  return written;
 }
 
 std::string print_effective(const toml::table& effective) {
@@ -227,7 +221,10 @@ core::Result<LoadedConfig> load_config_text(std::string_view text, std::string_v
   loaded.agent = parse_agent_config(root.table("agent"), options.system_hostname);
   loaded.buffer = parse_buffer_config(root.table("buffer"), BufferConfig{});
   load_collectors(root.table("collectors"), registry, loaded);
-  if (load_exporters(root.table("exporters"), registry, loaded) == 0) {
+  const std::size_t errors_before = diagnostics.errors().size();
+  load_exporters(root.table("exporters"), registry, loaded);
+  // A section that already has errors (an unknown kind, a malformed table) has been reported.
+  if (loaded.exporters.empty() && diagnostics.errors().size() == errors_before) {
     std::vector<std::string> known;
     for (const auto& f : registry.exporters) known.emplace_back(f.kind);
     root.error("exporters", fmt::format("at least one exporter is required (known kinds: {})",

@@ -51,6 +51,7 @@ struct SubstitutedSpan {
   std::uint32_t line = 0;          // 1-based, in the substituted text
   std::uint32_t first_column = 0;  // 1-based, inclusive
   std::uint32_t last_column = 0;   // inclusive
+  bool operator==(const SubstitutedSpan&) const = default;
 };
 
 // Shared by every reader of one file.

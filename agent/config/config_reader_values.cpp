@@ -349,13 +349,12 @@ std::string ConfigReader::listen_address(std::string_view key, std::string_view 
         record_effective(key, toml::value<std::string>(text->get()), node);
         return text->get();
       } else {
-        error_at(node, full_key(key),
-                 fmt::format("invalid listen address {}: {}", quote(text->get()),
-                             parsed.error().message));
+        // The message quotes the value and says what is wrong with it.
+        error_at(node, full_key(key), parsed.error().message);
       }
     } else {
       error_at(node, full_key(key),
-               "expected a listen address like \"127.0.0.1:4318\", got " + describe(*node));
+               "expected an address like \"127.0.0.1:4318\", got " + describe(*node));
     }
   }
   record_effective(key, toml::value<std::string>(std::string(default_value)), nullptr);
