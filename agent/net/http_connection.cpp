@@ -18,6 +18,9 @@ namespace {
 // Pipelined bytes held while a request waits for its answer; beyond, the socket is not read
 // (TCP flow control then slows the client down).
 constexpr std::size_t kMaxBufferedBytes = 64 * 1024;
+// Answers queued in libuv beyond what the socket took; above, the next pipelined request waits
+// until the client reads (a client that pipelines without reading must not grow the queue).
+constexpr std::size_t kMaxQueuedWriteBytes = 256 * 1024;
 // After the last response went out and FIN was sent: how long to drain what the client still
 // sends before closing (closing with unread input resets the connection, and a reset can destroy
 // the response before the client read it).
@@ -74,42 +77,12 @@ void split_target(HttpRequest& request) {
   if (request.path.empty()) request.path = "/";  // absolute-form without a path
 }
 
-HttpConnection* connection_of(http_parser* parser) {
-  return static_cast<HttpConnection*>(parser->data);
-}
-
-// Parser callbacks run inside C code: no exception may leave them.
-template <typename F>
-int guarded(F&& body) noexcept {
-  try {
-    return body();
-  } catch (...) {
-    return -1;
-  }
-}
-
 }  // namespace
 
 HttpConnection::HttpConnection(uv_loop_t* loop, HttpConnectionOwner& owner)
     : owner_(&owner), timer_(loop) {
   http_parser_init(&parser_, HTTP_REQUEST);
   parser_.data = this;
-}
-
-const http_parser_settings& HttpConnection::parser_settings() {
-  static const http_parser_settings kSettings = [] {
-    http_parser_settings s;
-    http_parser_settings_init(&s);
-    s.on_message_begin = &HttpConnection::on_message_begin;
-    s.on_url = &HttpConnection::on_url;
-    s.on_header_field = &HttpConnection::on_header_field;
-    s.on_header_value = &HttpConnection::on_header_value;
-    s.on_headers_complete = &HttpConnection::on_headers_complete;
-    s.on_body = &HttpConnection::on_body;
-    s.on_message_complete = &HttpConnection::on_message_complete;
-    return s;
-  }();
-  return kSettings;
 }
 
 void HttpConnection::start(UvHandle<uv_tcp_t> tcp) {
@@ -152,6 +125,13 @@ void HttpConnection::read(ssize_t nread, const uv_buf_t* buf) {
       // The client finished sending; let the last response flush, then close.
       peer_closed_ = true;
       stop_reading();
+      return;
+    }
+    if (nread == UV_EOF && phase_ == Phase::kIdle && write_queue_bytes() > 0) {
+      // The client finished sending (half-close) while answers are still queued: deliver them.
+      peer_closed_ = true;
+      stop_reading();
+      begin_close();
       return;
     }
     // EOF or a reset: the client is gone. A request still waiting for its handler is
@@ -204,6 +184,10 @@ void HttpConnection::process_pending() {
 std::size_t HttpConnection::parse(const char* data, std::size_t size) {
   std::size_t used = 0;
   while (used < size && !closing() && phase_ != Phase::kAwaitingResponse) {
+    if (phase_ == Phase::kIdle && write_queue_bytes() > kMaxQueuedWriteBytes) {
+      write_blocked_ = true;  // on_write resumes
+      break;
+    }
     const bool in_head = phase_ == Phase::kIdle || phase_ == Phase::kHead;
     std::size_t n = http_parser_execute(&parser_, &parser_settings(), data + used, size - used);
     used += n;
@@ -251,97 +235,6 @@ std::size_t HttpConnection::parse(const char* data, std::size_t size) {
     }
   }
   return used;
-}
-
-// ---- parser callbacks --------------------------------------------------------------------------
-
-int HttpConnection::fail_in_callback(int status, std::string reason) {
-  failed_status_ = status;
-  failed_reason_ = std::move(reason);
-  return -1;
-}
-
-int HttpConnection::on_message_begin(http_parser* parser) {
-  return guarded([c = connection_of(parser)] {
-    c->phase_ = Phase::kHead;
-    c->request_ = HttpRequest{};
-    c->stored_head_bytes_ = 0;
-    c->last_was_value_ = false;
-    c->head_request_ = false;
-    c->http10_ = false;
-    c->start_timer(c->owner_->options().header_timeout, &HttpConnection::on_header_timeout);
-    return 0;
-  });
-}
-
-int HttpConnection::on_url(http_parser* parser, const char* at, std::size_t length) {
-  return guarded([c = connection_of(parser), at, length] {
-    const auto limit = c->owner_->options().max_header_bytes;
-    c->stored_head_bytes_ += length;
-    if (c->request_.target.size() + length > limit) {
-      return c->fail_in_callback(414, fmt::format("request target longer than {} bytes", limit));
-    }
-    if (c->stored_head_bytes_ > limit) {
-      return c->fail_in_callback(431, fmt::format("request head larger than {} bytes", limit));
-    }
-    c->request_.target.append(at, length);
-    return 0;
-  });
-}
-
-int HttpConnection::on_header_field(http_parser* parser, const char* at, std::size_t length) {
-  return guarded([c = connection_of(parser), at, length] {
-    const auto limit = c->owner_->options().max_header_bytes;
-    c->stored_head_bytes_ += length;
-    if (c->stored_head_bytes_ > limit) {
-      return c->fail_in_callback(431, fmt::format("request head larger than {} bytes", limit));
-    }
-    auto& headers = c->request_.headers;
-    if (headers.empty() || c->last_was_value_) headers.emplace_back();
-    c->last_was_value_ = false;
-    auto& name = headers.back().name;
-    for (std::size_t i = 0; i < length; ++i) {
-      name.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(at[i]))));
-    }
-    return 0;
-  });
-}
-
-int HttpConnection::on_header_value(http_parser* parser, const char* at, std::size_t length) {
-  return guarded([c = connection_of(parser), at, length] {
-    const auto limit = c->owner_->options().max_header_bytes;
-    c->stored_head_bytes_ += length;
-    if (c->stored_head_bytes_ > limit) {
-      return c->fail_in_callback(431, fmt::format("request head larger than {} bytes", limit));
-    }
-    if (c->request_.headers.empty()) return -1;  // http-parser never sends a value first
-    c->request_.headers.back().value.append(at, length);
-    c->last_was_value_ = true;
-    return 0;
-  });
-}
-
-int HttpConnection::on_headers_complete(http_parser* parser) {
-  connection_of(parser)->pause_ = Pause::kHeadersComplete;
-  http_parser_pause(parser, 1);
-  return 0;
-}
-
-int HttpConnection::on_body(http_parser* parser, const char* at, std::size_t length) {
-  return guarded([c = connection_of(parser), at, length] {
-    const auto limit = c->owner_->options().max_body_bytes;
-    if (c->request_.body.size() + length > limit) {
-      return c->fail_in_callback(413, fmt::format("request body larger than {} bytes", limit));
-    }
-    c->request_.body.append(at, length);
-    return 0;
-  });
-}
-
-int HttpConnection::on_message_complete(http_parser* parser) {
-  connection_of(parser)->pause_ = Pause::kMessageComplete;
-  http_parser_pause(parser, 1);
-  return 0;
 }
 
 // ---- request decisions -------------------------------------------------------------------------
@@ -472,15 +365,31 @@ bool HttpConnection::write(std::string head, std::string body) {
 
 void HttpConnection::on_write(uv_write_t* request, int status) {
   std::unique_ptr<WriteRequest> owned(static_cast<WriteRequest*>(request->data));
-  if (status == 0 || status == UV_ECANCELED) return;
   auto self = owned->connection.lock();
-  if (!self) return;
-  // EPIPE, ECONNRESET: the client went away; there is nobody left to tell.
-  if (self->owner_ != nullptr) {
-    self->owner_->logger().debug(self->owner_->options().name, "write to {}: {}", self->remote_,
-                                 uv_strerror(status));
+  owned.reset();  // the bytes are written (or dropped): free them first
+  if (!self || status == UV_ECANCELED) return;
+  if (status != 0) {
+    // EPIPE, ECONNRESET: the client went away; there is nobody left to tell.
+    if (self->owner_ != nullptr) {
+      self->owner_->logger().debug(self->owner_->options().name, "write to {}: {}", self->remote_,
+                                   uv_strerror(status));
+    }
+    self->close();
+    return;
   }
-  self->close();
+  if (self->write_blocked_ && !self->processing_ && !self->closing() &&
+      self->write_queue_bytes() <= kMaxQueuedWriteBytes) {
+    self->write_blocked_ = false;
+    try {
+      self->process_pending();
+    } catch (const std::exception&) {
+      self->close();  // only allocation can fail here; exceptions never cross into libuv
+    }
+  }
+}
+
+std::size_t HttpConnection::write_queue_bytes() const {
+  return uv_stream_get_write_queue_size(reinterpret_cast<const uv_stream_t*>(tcp_.get()));
 }
 
 void HttpConnection::begin_close() {
@@ -498,7 +407,7 @@ void HttpConnection::begin_close() {
   // Bounds the flush: a client that reads nothing would otherwise hold the connection forever.
   start_timer(owner_->options().idle_timeout, &HttpConnection::close);
   if (!timer_.active()) start_timer(kLingerTimeout, &HttpConnection::close);
-  start_reading();  // drain, see kLingerTimeout
+  if (!peer_closed_) start_reading();  // drain, see kLingerTimeout
 }
 
 void HttpConnection::on_shutdown(uv_shutdown_t* request, int status) {

@@ -89,6 +89,7 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   void write_response(HttpResponse response, bool close_after);
   bool write(std::string head, std::string body);
   void begin_close();
+  std::size_t write_queue_bytes() const;
   void update_reading();
   bool start_reading();
   void stop_reading();
@@ -107,7 +108,8 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   bool processing_ = false;  // inside parse(): respond() must not re-enter it
   bool reading_ = false;
   bool shutdown_done_ = false;         // the last response was flushed and FIN sent
-  bool peer_closed_ = false;           // EOF while closing
+  bool peer_closed_ = false;           // the client sent EOF; close once the answers are out
+  bool write_blocked_ = false;         // parsing waits for queued answers to drain
   std::string pending_;                // received, not yet parsed (pipelined requests)
   std::size_t head_bytes_ = 0;         // consumed bytes of the current request's head
   std::size_t stored_head_bytes_ = 0;  // URL and header bytes kept (bounds memory mid-parse)

@@ -15,21 +15,7 @@ using testing::ClientResponse;
 using testing::TestClient;
 using testing::text_response;
 
-class HttpServerTest : public testing::HttpServerFixture {
- protected:
-  // A server whose handler answers "METHOD PATH QUERY BODY" at once.
-  void start_echo(HttpServerOptions options = {}) {
-    start(std::move(options), [this](HttpRequest&& request, HttpResponder responder) {
-      ++handled_;
-      requests_.push_back(request);
-      responder.send(text_response(200, fmt::format("{} {} {} {}", request.method, request.path,
-                                                    request.query, request.body)));
-    });
-  }
-
-  int handled_ = 0;
-  std::vector<HttpRequest> requests_;
-};
+class HttpServerTest : public testing::HttpServerFixture {};
 
 TEST_F(HttpServerTest, GetAndPostWithBody) {
   start_echo();
@@ -72,7 +58,7 @@ TEST_F(HttpServerTest, KeepAliveServesRequestsOnOneConnection) {
   EXPECT_EQ(first->body, "GET /1  ");
   EXPECT_EQ(second->body, "GET /2  ");
   EXPECT_EQ(server_->accepted_connections(), 1U);
-  EXPECT_EQ(server_->open_connections(), 0U);  // the client closed
+  EXPECT_TRUE(run_until([&] { return server_->open_connections() == 0; }));  // the client closed
 }
 
 TEST_F(HttpServerTest, PipelinedRequestsAreAnsweredInOrder) {
@@ -151,6 +137,54 @@ TEST_F(HttpServerTest, LargePipelinedBodyWaitsBehindAPendingAnswer) {
   EXPECT_EQ(bodies, (std::vector<std::string>{"slow", "intact"}));
 }
 
+TEST_F(HttpServerTest, AnswersQueueNoFurtherThanTheClientReads) {
+  // 64 pipelined requests with 1 MiB answers and a client that does not read yet: the server
+  // answers what the socket takes plus one backlog, and dispatches the rest as the client reads.
+  constexpr int kRequests = 64;
+  const std::string big(1024 * 1024, 'x');
+  int dispatched = 0;
+  start({}, [&](HttpRequest&&, HttpResponder responder) {
+    ++dispatched;
+    responder.send(text_response(200, big));
+  });
+  TestClient c(port(), /*receive_buffer=*/64 * 1024);
+  std::string requests;
+  for (int i = 0; i < kRequests; ++i) requests += "GET / HTTP/1.1\r\n\r\n";
+  ASSERT_TRUE(c.send(requests));
+  run_for(300ms);
+  EXPECT_GT(dispatched, 0);
+  EXPECT_LT(dispatched, 16);  // the kernel holds at most a few MiB of a loopback connection
+  int received = 0;
+  with_client([&] {
+    for (int i = 0; i < kRequests; ++i) {
+      auto r = c.read_response();
+      if (!r || r->body != big) break;
+      ++received;
+    }
+  });
+  EXPECT_EQ(received, kRequests);
+  EXPECT_EQ(dispatched, kRequests);
+}
+
+TEST_F(HttpServerTest, HalfClosedClientStillGetsTheQueuedAnswer) {
+  const std::string big(8 * 1024 * 1024, 'y');
+  start({},
+        [&](HttpRequest&&, HttpResponder responder) { responder.send(text_response(200, big)); });
+  std::optional<ClientResponse> r;
+  bool closed = false;
+  with_client([&] {
+    TestClient c(port(), /*receive_buffer=*/64 * 1024);
+    c.send("GET / HTTP/1.1\r\n\r\n");
+    c.shutdown_write();                  // like `nc -N`: done sending, still reading
+    std::this_thread::sleep_for(100ms);  // the server sees EOF while most of the answer is queued
+    r = c.read_response();
+    closed = c.wait_closed_by_server();
+  });
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->body.size(), big.size());
+  EXPECT_TRUE(closed);
+}
+
 TEST_F(HttpServerTest, ChunkedRequestBodyIsDechunked) {
   start_echo();
   std::optional<ClientResponse> r;
@@ -182,301 +216,6 @@ TEST_F(HttpServerTest, ExpectContinueIsAnsweredBeforeTheBody) {
   EXPECT_EQ(interim->status, 100);
   EXPECT_EQ(final_response->status, 200);
   EXPECT_EQ(final_response->body, "PUT /x  data");
-}
-
-TEST_F(HttpServerTest, UnknownExpectationGets417) {
-  start_echo();
-  std::optional<ClientResponse> r;
-  bool closed = false;
-  with_client([&] {
-    TestClient c(port());
-    c.send("PUT /x HTTP/1.1\r\nContent-Length: 4\r\nExpect: teapot\r\n\r\n");
-    r = c.read_response();
-    closed = c.wait_closed_by_server();
-  });
-  ASSERT_TRUE(r);
-  EXPECT_EQ(r->status, 417);
-  EXPECT_TRUE(closed);
-  EXPECT_EQ(handled_, 0);
-}
-
-TEST_F(HttpServerTest, OversizedHeadGets431AndClose) {
-  HttpServerOptions options;
-  options.max_header_bytes = 1024;
-  start_echo(options);
-  std::optional<ClientResponse> r;
-  bool closed = false;
-  with_client([&] {
-    TestClient c(port());
-    c.send("GET / HTTP/1.1\r\nX-Big: " + std::string(2000, 'b') + "\r\n\r\n");
-    r = c.read_response();
-    closed = c.wait_closed_by_server();
-  });
-  ASSERT_TRUE(r);
-  EXPECT_EQ(r->status, 431);
-  EXPECT_EQ(r->header("connection"), "close");
-  EXPECT_TRUE(closed);
-  EXPECT_EQ(handled_, 0);
-}
-
-TEST_F(HttpServerTest, ManySmallHeadersOverTheLimitGet431) {
-  // About 1 KiB of 9-byte headers: the limit counts the whole head, not one header or read.
-  HttpServerOptions options;
-  options.max_header_bytes = 512;
-  start_echo(options);
-  std::optional<ClientResponse> r;
-  with_client([&] {
-    TestClient c(port());
-    c.send("GET / HTTP/1.1\r\n");
-    for (int i = 0; i < 100 && c.send(fmt::format("H{}: v\r\n", i)); ++i) {
-    }
-    c.send("\r\n");
-    r = c.read_response();
-  });
-  ASSERT_TRUE(r);
-  EXPECT_EQ(r->status, 431);
-  EXPECT_EQ(handled_, 0);
-}
-
-TEST_F(HttpServerTest, OversizedContentLengthGets413BeforeTheBody) {
-  HttpServerOptions options;
-  options.max_body_bytes = 1000;
-  start_echo(options);
-  std::optional<ClientResponse> plain, expecting;
-  bool closed = false;
-  with_client([&] {
-    TestClient c(port());
-    // No body is sent: the answer must come from the head alone.
-    c.send("POST /x HTTP/1.1\r\nContent-Length: 100000\r\n\r\n");
-    plain = c.read_response();
-    closed = c.wait_closed_by_server();
-    TestClient e(port());
-    e.send("POST /x HTTP/1.1\r\nContent-Length: 100000\r\nExpect: 100-continue\r\n\r\n");
-    expecting = e.read_response();  // 413, never 100
-  });
-  ASSERT_TRUE(plain && expecting);
-  EXPECT_EQ(plain->status, 413);
-  EXPECT_EQ(plain->header("connection"), "close");
-  EXPECT_TRUE(closed);
-  EXPECT_EQ(expecting->status, 413);
-  EXPECT_EQ(handled_, 0);
-}
-
-TEST_F(HttpServerTest, BodyAtTheLimitIsAccepted) {
-  HttpServerOptions options;
-  options.max_body_bytes = 10;
-  start_echo(options);
-  std::optional<ClientResponse> r;
-  with_client([&] {
-    TestClient c(port());
-    c.send("POST /x HTTP/1.1\r\nContent-Length: 10\r\n\r\n0123456789");
-    r = c.read_response();
-  });
-  ASSERT_TRUE(r);
-  EXPECT_EQ(r->status, 200);
-  EXPECT_EQ(r->body, "POST /x  0123456789");
-}
-
-TEST_F(HttpServerTest, OversizedChunkedBodyGets413) {
-  HttpServerOptions options;
-  options.max_body_bytes = 10;
-  start_echo(options);
-  std::optional<ClientResponse> r;
-  bool closed = false;
-  with_client([&] {
-    TestClient c(port());
-    c.send("POST /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n8\r\n01234567\r\n");
-    c.send("8\r\n89abcdef\r\n0\r\n\r\n");
-    r = c.read_response();
-    closed = c.wait_closed_by_server();
-  });
-  ASSERT_TRUE(r);
-  EXPECT_EQ(r->status, 413);
-  EXPECT_TRUE(closed);
-  EXPECT_EQ(handled_, 0);
-}
-
-TEST_F(HttpServerTest, SlowHeadGets408AndClose) {
-  HttpServerOptions options;
-  options.header_timeout = 200ms;
-  start_echo(options);
-  std::optional<ClientResponse> r;
-  bool closed = false;
-  std::chrono::steady_clock::duration waited{};
-  with_client([&] {
-    TestClient c(port());
-    auto begin = std::chrono::steady_clock::now();
-    c.send("GET / HTTP/1.1\r\nHost: slow\r\n");  // the blank line never comes
-    r = c.read_response();
-    waited = std::chrono::steady_clock::now() - begin;
-    closed = c.wait_closed_by_server();
-  });
-  ASSERT_TRUE(r);
-  EXPECT_EQ(r->status, 408);
-  EXPECT_EQ(r->header("connection"), "close");
-  EXPECT_GE(waited, 190ms);
-  EXPECT_TRUE(closed);
-  EXPECT_EQ(handled_, 0);
-}
-
-TEST_F(HttpServerTest, SlowBodyGets408) {
-  HttpServerOptions options;
-  options.body_timeout = 200ms;
-  start_echo(options);
-  std::optional<ClientResponse> r;
-  with_client([&] {
-    TestClient c(port());
-    c.send("POST / HTTP/1.1\r\nContent-Length: 10\r\n\r\nabc");
-    r = c.read_response();
-  });
-  ASSERT_TRUE(r);
-  EXPECT_EQ(r->status, 408);
-  EXPECT_EQ(handled_, 0);
-}
-
-TEST_F(HttpServerTest, IdleKeepAliveConnectionIsClosedSilently) {
-  HttpServerOptions options;
-  options.idle_timeout = 200ms;
-  start_echo(options);
-  std::optional<ClientResponse> r;
-  bool closed = false;
-  std::chrono::steady_clock::duration waited{};
-  with_client([&] {
-    TestClient c(port());
-    c.send("GET / HTTP/1.1\r\n\r\n");
-    r = c.read_response();
-    auto begin = std::chrono::steady_clock::now();
-    closed = c.wait_closed_by_server();  // no bytes, just the close
-    waited = std::chrono::steady_clock::now() - begin;
-  });
-  ASSERT_TRUE(r);
-  EXPECT_EQ(r->status, 200);
-  EXPECT_TRUE(closed);
-  EXPECT_GE(waited, 150ms);
-  EXPECT_TRUE(run_until([&] { return server_->open_connections() == 0; }));
-}
-
-TEST_F(HttpServerTest, TwoHundredConcurrentConnections) {
-  constexpr int kClients = 200;
-  start_echo();
-  std::vector<std::string> bodies(kClients);
-  with_client([&] {
-    std::vector<std::unique_ptr<TestClient>> clients;
-    for (int i = 0; i < kClients; ++i) {
-      clients.push_back(std::make_unique<TestClient>(port()));
-      clients.back()->send(fmt::format("GET /{} HTTP/1.1\r\n\r\n", i));
-    }
-    for (int i = 0; i < kClients; ++i) {
-      if (auto r = clients[static_cast<std::size_t>(i)]->read_response()) {
-        bodies[static_cast<std::size_t>(i)] = r->body;
-      }
-    }
-  });
-  for (int i = 0; i < kClients; ++i) {
-    EXPECT_EQ(bodies[static_cast<std::size_t>(i)], fmt::format("GET /{}  ", i));
-  }
-  EXPECT_EQ(server_->accepted_connections(), static_cast<std::uint64_t>(kClients));
-  EXPECT_EQ(server_->rejected_connections(), 0U);
-}
-
-TEST_F(HttpServerTest, MaxConnectionsIsEnforced) {
-  HttpServerOptions options;
-  options.max_connections = 2;
-  start_echo(options);
-  TestClient first(port());
-  TestClient second(port());
-  std::optional<ClientResponse> r1, r2;
-  bool third_closed = false;
-  with_client([&] {
-    first.send("GET /1 HTTP/1.1\r\n\r\n");
-    r1 = first.read_response();
-    second.send("GET /2 HTTP/1.1\r\n\r\n");
-    r2 = second.read_response();
-    TestClient third(port());
-    third_closed = third.wait_closed_by_server();
-  });
-  ASSERT_TRUE(r1 && r2);
-  EXPECT_TRUE(third_closed);
-  EXPECT_EQ(server_->rejected_connections(), 1U);
-  EXPECT_EQ(server_->open_connections(), 2U);
-
-  first.close();
-  ASSERT_TRUE(run_until([&] { return server_->open_connections() == 1; }));
-  std::optional<ClientResponse> r4;
-  with_client([&] {
-    TestClient fourth(port());
-    fourth.send("GET /4 HTTP/1.1\r\n\r\n");
-    r4 = fourth.read_response();
-  });
-  ASSERT_TRUE(r4);
-  EXPECT_EQ(r4->body, "GET /4  ");
-  EXPECT_EQ(server_->rejected_connections(), 1U);
-}
-
-TEST_F(HttpServerTest, GarbageGets400AndTheServerCarriesOn) {
-  start_echo();
-  std::optional<ClientResponse> bad, good;
-  bool closed = false;
-  with_client([&] {
-    TestClient c(port());
-    c.send(std::string("\x01\x02\xff garbage\r\n\r\n", 14));
-    bad = c.read_response();
-    closed = c.wait_closed_by_server();
-    TestClient next(port());
-    next.send("GET /ok HTTP/1.1\r\n\r\n");
-    good = next.read_response();
-  });
-  ASSERT_TRUE(bad && good);
-  EXPECT_EQ(bad->status, 400);
-  EXPECT_EQ(bad->body, "invalid HTTP method\n");
-  EXPECT_EQ(bad->header("connection"), "close");
-  EXPECT_TRUE(closed);
-  EXPECT_EQ(good->status, 200);
-  EXPECT_EQ(good->body, "GET /ok  ");
-}
-
-TEST_F(HttpServerTest, MalformedHeaderAfterAValidRequestIsAnsweredInOrder) {
-  start_echo();
-  std::optional<ClientResponse> good, bad;
-  with_client([&] {
-    TestClient c(port());
-    c.send("GET /first HTTP/1.1\r\n\r\nGET /second HTTP/1.1\r\nBad Header\r\n\r\n");
-    good = c.read_response();
-    bad = c.read_response();
-  });
-  ASSERT_TRUE(good && bad);
-  EXPECT_EQ(good->status, 200);
-  EXPECT_EQ(bad->status, 400);
-  EXPECT_EQ(handled_, 1);
-}
-
-TEST_F(HttpServerTest, Http2PrefaceIsAMalformedHttp1Request) {
-  start_echo();
-  std::optional<ClientResponse> r;
-  with_client([&] {
-    TestClient c(port());
-    c.send("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
-    r = c.read_response();
-  });
-  ASSERT_TRUE(r);
-  EXPECT_EQ(r->status, 400);
-}
-
-TEST_F(HttpServerTest, UnsupportedTransferEncodingGets501) {
-  start_echo();
-  std::optional<ClientResponse> gzip, stacked;
-  with_client([&] {
-    TestClient c(port());
-    c.send("POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\nxxxx");
-    gzip = c.read_response();
-    TestClient d(port());
-    d.send("POST / HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n");
-    stacked = d.read_response();
-  });
-  ASSERT_TRUE(gzip && stacked);
-  EXPECT_EQ(gzip->status, 501);
-  EXPECT_EQ(stacked->status, 501);
-  EXPECT_EQ(handled_, 0);
 }
 
 TEST_F(HttpServerTest, ClientGoneBeforeAsynchronousAnswer) {
@@ -698,32 +437,6 @@ TEST_F(HttpServerTest, InvalidListenAddressIsReported) {
   EXPECT_EQ(
       result.error().message,
       R"(expected an address like "127.0.0.1:4318", got "127.0.0.1:70000": port out of range (0-65535))");
-}
-
-TEST(HttpTypes, FindHeaderIsCaseInsensitive) {
-  HttpHeaders headers = {{"Content-Type", "application/json"}, {"x-a", "1"}, {"X-A", "2"}};
-  EXPECT_EQ(find_header(headers, "content-type"), "application/json");
-  EXPECT_EQ(find_header(headers, "CONTENT-TYPE"), "application/json");
-  EXPECT_EQ(find_header(headers, "X-a"), "1");  // the first of repeated headers
-  EXPECT_EQ(find_header(headers, "missing"), "");
-  EXPECT_EQ(find_header({}, "x"), "");
-}
-
-TEST(HttpTypes, StatusReasons) {
-  EXPECT_EQ(status_reason(200), "OK");
-  EXPECT_EQ(status_reason(204), "No Content");
-  EXPECT_EQ(status_reason(404), "Not Found");
-  EXPECT_EQ(status_reason(408), "Request Timeout");
-  EXPECT_EQ(status_reason(413), "Payload Too Large");
-  EXPECT_EQ(status_reason(429), "Too Many Requests");
-  EXPECT_EQ(status_reason(431), "Request Header Fields Too Large");
-  EXPECT_EQ(status_reason(503), "Service Unavailable");
-  EXPECT_EQ(status_reason(599), "Unknown");
-  EXPECT_EQ(status_reason(-1), "Unknown");
-  for (int code : {200, 201, 202, 204, 206, 301, 302, 304, 400, 401, 403, 404, 405,
-                   408, 409, 411, 413, 414, 415, 429, 431, 500, 501, 502, 503, 504}) {
-    EXPECT_NE(status_reason(code), "Unknown") << code;
-  }
 }
 
 }  // namespace

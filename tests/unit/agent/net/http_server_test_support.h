@@ -53,12 +53,16 @@ struct ClientResponse {
 // One client connection. Not thread-safe; used by one thread at a time.
 class TestClient {
  public:
-  explicit TestClient(std::uint16_t port) {
+  // `receive_buffer`: a fixed SO_RCVBUF (no autotuning), so tests know how much the kernel holds.
+  explicit TestClient(std::uint16_t port, int receive_buffer = 0) {
     fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd_ < 0) return;
     timeval tv{static_cast<time_t>(kSocketTimeout.count()), 0};
     ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     ::setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    if (receive_buffer > 0) {
+      ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer);
+    }
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_port = htons(port);
@@ -283,6 +287,19 @@ class HttpServerFixture : public ::testing::Test {
 
   std::uint16_t port() const { return server_->port(); }
 
+  // A server whose handler records the request and answers "METHOD PATH QUERY BODY" at once.
+  void start_echo(HttpServerOptions options = {}) {
+    start(std::move(options), [this](HttpRequest&& request, HttpResponder responder) {
+      ++handled_;
+      requests_.push_back(request);
+      HttpResponse response;
+      response.headers.push_back({"Content-Type", "text/plain"});
+      response.body =
+          request.method + " " + request.path + " " + request.query + " " + request.body;
+      responder.send(std::move(response));
+    });
+  }
+
   uv_loop_t loop_{};
   core::SystemClock system_clock_;
   std::unique_ptr<telemetry::Logger> logger_;
@@ -291,6 +308,8 @@ class HttpServerFixture : public ::testing::Test {
   std::unique_ptr<HttpServer> server_;
   std::mutex log_mutex_;
   std::vector<std::string> log_;
+  int handled_ = 0;  // by start_echo's handler
+  std::vector<HttpRequest> requests_;
 };
 
 inline HttpResponse text_response(int status, std::string body) {
