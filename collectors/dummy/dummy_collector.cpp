@@ -59,6 +59,8 @@ void DummyCollector::stop(std::function<void()> done) {
   running_ = false;
   timer_.reset();
   stop_listening();
+  // Space may have been freed without the notification having run yet: one last try.
+  if (pending_) offer_pending();
   if (pending_) {
     // Generated records are not worth holding the shutdown for: count them and let go.
     dropped_shutdown_.add(pending_->items);

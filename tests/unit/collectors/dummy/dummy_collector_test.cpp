@@ -445,6 +445,24 @@ TEST(DummyCollector, StopDropsAndCountsABlockedBatch) {
   EXPECT_EQ(h.received("logs"), 5u);
 }
 
+TEST(DummyCollector, StopHandsOverABlockedBatchIfThereIsRoomNow) {
+  Harness h(1);
+  auto collector = h.create("rate = 10\nbatch_size = 5");
+  ASSERT_TRUE(collector->start().has_value());
+  h.scheduler.advance(1s);  // first batch queued, second blocked
+  // The exporter finishes the first batch; the router's notification has not run yet.
+  auto entry = h.queue->take();
+  ASSERT_TRUE(entry.has_value());
+  entry->ticket.settle(core::Settlement::kDelivered);
+  h.queue->complete(entry->id);
+  collector->stop([] {});
+  EXPECT_EQ(h.registry.dropped_items("dummy", "shutdown").value(), 0u);
+  EXPECT_EQ(h.received("logs"), 10u);
+  auto batch = h.take();
+  ASSERT_TRUE(batch.has_value());
+  EXPECT_EQ(log_seqs(*batch), (std::vector<std::int64_t>{5, 6, 7, 8, 9}));
+}
+
 TEST(DummyCollector, SeqContinuesAcrossRestarts) {
   Harness h;
   {
