@@ -12,7 +12,7 @@ BUILD_PACKAGES=(
 TEST_PACKAGES=(
   googletest libgtest-dev libgmock-dev
   python3          # Debian's /usr/bin/python3 runs the integration tests
-  clang libclang-rt-14-dev  # libFuzzer targets
+  clang-16 libclang-rt-16-dev  # libFuzzer targets (clang 16: std::expected needs P0848)
 )
 
 missing=()

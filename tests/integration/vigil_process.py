@@ -85,6 +85,8 @@ class Vigil:
                 self.proc.wait()
             for t in self._threads:
                 t.join(5)
+            self.proc.stdout.close()
+            self.proc.stderr.close()
 
 
 def run_vigil(args, timeout=30, env=None):
