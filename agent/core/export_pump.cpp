@@ -173,7 +173,7 @@ void ExportPump::on_result(std::uint64_t id, std::uint64_t send_seq, SendResult 
     }
     case SendResult::Status::kPermanent:
       counters_->failed[signal]->add(batch.items);
-      drop(id, entry, "permanent_error", result.reason);
+      drop(id, entry, *counters_->permanent_error, "permanent_error", result.reason);
       return;
     case SendResult::Status::kRetryable:
       counters_->failed[signal]->add(batch.items);
@@ -185,12 +185,8 @@ void ExportPump::on_result(std::uint64_t id, std::uint64_t send_seq, SendResult 
 void ExportPump::on_retryable(std::uint64_t id, InFlight& entry, SendResult result) {
   const MonoTime now = clock_.monotonic();
   if (!entry.first_failure) entry.first_failure = now;
-  if (!policy_.config().enabled) {
-    drop(id, entry, "retries_exhausted", result.reason);
-    return;
-  }
-  if (policy_.exhausted(now - *entry.first_failure)) {
-    drop(id, entry, "retries_exhausted", result.reason);
+  if (!policy_.config().enabled || policy_.exhausted(now - *entry.first_failure)) {
+    drop(id, entry, *counters_->retries_exhausted, "retries_exhausted", result.reason);
     return;
   }
   // Stopped: the batch stays parked (abandoned on destruction, resent by start()).
@@ -208,12 +204,10 @@ void ExportPump::on_retryable(std::uint64_t id, InFlight& entry, SendResult resu
   });
 }
 
-void ExportPump::drop(std::uint64_t id, const InFlight& entry, std::string_view reason,
-                      std::string_view why) {
+void ExportPump::drop(std::uint64_t id, const InFlight& entry, telemetry::Counter& counter,
+                      std::string_view reason, std::string_view why) {
   const Batch& batch = *entry.entry.batch;
-  telemetry::Counter* counter =
-      reason == "permanent_error" ? counters_->permanent_error : counters_->retries_exhausted;
-  counter->add(batch.items);
+  counter.add(batch.items);
   if (entry.retries > 0) {
     logger_.error(options_.exporter, "dropped {} {} items ({}, after {} retries): {}", batch.items,
                   to_string(batch.signal), reason, entry.retries, clip(why));

@@ -18,6 +18,7 @@
 namespace vigil::telemetry {
 class MetricsRegistry;
 class Logger;
+class Counter;
 }  // namespace vigil::telemetry
 
 namespace vigil::core {
@@ -111,7 +112,9 @@ class ExportPump {
   void attempt(std::uint64_t id);
   void on_result(std::uint64_t id, std::uint64_t send_seq, SendResult result);
   void on_retryable(std::uint64_t id, InFlight& entry, SendResult result);
-  void drop(std::uint64_t id, const InFlight& entry, std::string_view reason, std::string_view why);
+  // Drops the batch with `reason` (the label `counter` carries) because of `why`.
+  void drop(std::uint64_t id, const InFlight& entry, telemetry::Counter& counter,
+            std::string_view reason, std::string_view why);
   void finish(std::uint64_t id, Settlement how);
 
   ExportPumpOptions options_;
