@@ -254,6 +254,7 @@ void HttpConnection::headers_complete() {
   request.keep_alive = keep_alive_;
   request.remote = remote_;
 
+  if (parser_.http_major != 1) return reject(505, "only HTTP/1.0 and HTTP/1.1 are supported");
   if (parser_.method == HTTP_CONNECT) return reject(501, "CONNECT is not supported");
   // Only chunked is decoded; another coding (gzip, or chunked after another) would hand the
   // handler bytes it cannot interpret.

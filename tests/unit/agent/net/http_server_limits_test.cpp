@@ -295,6 +295,23 @@ TEST_F(HttpServerLimitsTest, Http2PrefaceIsAMalformedHttp1Request) {
   EXPECT_EQ(r->status, 400);
 }
 
+TEST_F(HttpServerLimitsTest, OtherHttpVersionsGet505AndConnectGets501) {
+  start_echo();
+  std::optional<ClientResponse> version, connect;
+  with_client([&] {
+    TestClient c(port());
+    c.send("GET / HTTP/2.0\r\n\r\n");
+    version = c.read_response();
+    TestClient d(port());
+    d.send("CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n");
+    connect = d.read_response();
+  });
+  ASSERT_TRUE(version && connect);
+  EXPECT_EQ(version->status, 505);
+  EXPECT_EQ(connect->status, 501);
+  EXPECT_EQ(handled_, 0);
+}
+
 TEST_F(HttpServerLimitsTest, UnsupportedTransferEncodingGets501) {
   start_echo();
   std::optional<ClientResponse> gzip, stacked;
