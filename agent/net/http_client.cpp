@@ -193,7 +193,11 @@ void HttpClient::Impl::compress_in_pool(HttpClientRequest request, Done done) {
           return;
         }
         job->request.body = std::move(*job->compressed);
-        start(std::move(job->request), std::move(done));
+        try {  // this runs as a libuv callback
+          start(std::move(job->request), std::move(done));
+        } catch (const std::exception& e) {
+          logger_.error(kComponent, "starting a transfer: {}", e.what());
+        }
       });
 }
 
@@ -252,12 +256,17 @@ void HttpClient::Impl::cancel_all() {
 }
 
 void HttpClient::Impl::socket_action(curl_socket_t fd, int flags) {
-  int running = 0;
-  CURLMcode rc = curl_multi_socket_action(multi_.get(), fd, flags, &running);
-  if (rc != CURLM_OK) {
-    logger_.warn(kComponent, "curl_multi_socket_action: {}", curl_multi_strerror(rc));
+  // Runs from libuv callbacks, which an exception (only std::bad_alloc here) must not cross.
+  try {
+    int running = 0;
+    CURLMcode rc = curl_multi_socket_action(multi_.get(), fd, flags, &running);
+    if (rc != CURLM_OK) {
+      logger_.warn(kComponent, "curl_multi_socket_action: {}", curl_multi_strerror(rc));
+    }
+    check_multi_info();
+  } catch (const std::exception& e) {
+    logger_.error(kComponent, "driving transfers: {}", e.what());
   }
-  check_multi_info();
 }
 
 void HttpClient::Impl::check_multi_info() {
