@@ -35,7 +35,9 @@ struct HttpRequest {
 
 struct HttpResponse {
   int status = 200;
-  HttpHeaders headers;  // Content-Length, Date and Connection are added by the server
+  // Content-Length, Date and Connection are the server's (a handler's are dropped), as is
+  // Transfer-Encoding; 204 and 304 carry neither body nor Content-Length.
+  HttpHeaders headers;
   std::string body;
 };
 
@@ -85,7 +87,9 @@ struct HttpServerOptions {
 // HTTP/1.1 server on libuv with http-parser (DESIGN.md section 2). Keep-alive; pipelined
 // requests are answered in order (the next one is parsed once the previous one was answered);
 // malformed requests get 400 and the connection is closed. Nothing a client sends can crash it.
-// Loop thread only.
+// A client's EOF while its request waits for the handler means it is gone (as in Node.js and
+// Go): its responder becomes a no-op. The process must ignore SIGPIPE (vigil's main does):
+// libuv writes with write(2). Loop thread only.
 class HttpServer {
  public:
   HttpServer(uv_loop_t* loop, HttpServerOptions options, HttpHandler handler,

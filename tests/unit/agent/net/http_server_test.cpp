@@ -185,6 +185,28 @@ TEST_F(HttpServerTest, HalfClosedClientStillGetsTheQueuedAnswer) {
   EXPECT_TRUE(closed);
 }
 
+TEST_F(HttpServerTest, ClientResetDuringALargeAnswerIsClosedQuietly) {
+  const std::string big(16 * 1024 * 1024, 'z');
+  start({}, [&](HttpRequest&& request, HttpResponder responder) {
+    responder.send(text_response(200, request.path == "/big" ? big : "small"));
+  });
+  TestClient c(port(), /*receive_buffer=*/64 * 1024);
+  ASSERT_TRUE(c.send("GET /big HTTP/1.1\r\n\r\n"));
+  ASSERT_TRUE(run_until([&] { return server_->accepted_connections() == 1; }));
+  run_for(50ms);  // the answer is written as far as the socket takes it
+  c.reset();
+  ASSERT_TRUE(run_until([&] { return server_->open_connections() == 0; }));
+  EXPECT_TRUE(logged("connection reset by peer"));
+  std::optional<ClientResponse> next;
+  with_client([&] {
+    TestClient d(port());
+    d.send("GET /small HTTP/1.1\r\n\r\n");
+    next = d.read_response();
+  });
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->body, "small");
+}
+
 TEST_F(HttpServerTest, ChunkedRequestBodyIsDechunked) {
   start_echo();
   std::optional<ClientResponse> r;

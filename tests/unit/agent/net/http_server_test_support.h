@@ -13,6 +13,7 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <csignal>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -140,6 +141,12 @@ class TestClient {
   }
 
   void shutdown_write() { ::shutdown(fd_, SHUT_WR); }
+  // Closes with a reset (SO_LINGER 0), as a crashed client's kernel would.
+  void reset() {
+    linger l{1, 0};
+    ::setsockopt(fd_, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+    close();
+  }
   void close() {
     if (fd_ >= 0) ::close(fd_);
     fd_ = -1;
@@ -211,6 +218,8 @@ class TestClient {
 class HttpServerFixture : public ::testing::Test {
  protected:
   void SetUp() override {
+    // As vigil's main does: a write to a reset connection must be an EPIPE, not a signal.
+    ::signal(SIGPIPE, SIG_IGN);
     ASSERT_EQ(uv_loop_init(&loop_), 0);
     logger_ = std::make_unique<telemetry::Logger>(
         telemetry::Logger::Options{.level = telemetry::LogLevel::kDebug, .burst = 1000},
