@@ -1,3 +1,6 @@
+#include <algorithm>
+#include <random>
+
 #include <fmt/format.h>
 
 #include <gtest/gtest.h>
@@ -327,6 +330,52 @@ TEST_F(HttpServerLimitsTest, UnsupportedTransferEncodingGets501) {
   EXPECT_EQ(gzip->status, 501);
   EXPECT_EQ(stacked->status, 501);
   EXPECT_EQ(handled_, 0);
+}
+
+TEST_F(HttpServerLimitsTest, RandomInputNeverHurtsTheServer) {
+  // Fixed seed: random bytes, and valid requests cut and corrupted at random points, each on
+  // its own connection in random-sized writes. Whatever comes back, the server must stay up.
+  HttpServerOptions options;
+  options.max_header_bytes = 2048;
+  options.max_body_bytes = 4096;
+  start_echo(options);
+  const std::string valid =
+      "POST /v1/metrics?x=1 HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n"
+      "Expect: 100-continue\r\n\r\n4\r\nabcd\r\n0\r\nT: 1\r\n\r\n"
+      "GET / HTTP/1.0\r\nConnection: keep-alive\r\nContent-Length: 3\r\n\r\nxyz";
+  std::mt19937 random(20240501);
+  std::vector<std::string> inputs;
+  for (int i = 0; i < 120; ++i) {
+    std::string input = valid.substr(0, random() % valid.size());
+    if (i % 3 == 0) input.clear();
+    const std::size_t noise = random() % 200;
+    for (std::size_t j = 0; j < noise; ++j) input.push_back(static_cast<char>(random() % 256));
+    if (!input.empty() && i % 2 == 0) input[random() % input.size()] ^= 0x20;
+    inputs.push_back(std::move(input));
+  }
+  std::vector<std::size_t> cuts;
+  for (int i = 0; i < 1000; ++i) cuts.push_back(1 + random() % 64);
+  with_client([&] {
+    std::size_t cut = 0;
+    for (const auto& input : inputs) {
+      TestClient c(port());
+      std::string_view rest = input;
+      while (!rest.empty()) {
+        auto n = std::min(rest.size(), cuts[cut++ % cuts.size()]);
+        if (!c.send(rest.substr(0, n))) break;
+        rest.remove_prefix(n);
+      }
+    }
+  });
+  std::optional<ClientResponse> after;
+  with_client([&] {
+    TestClient c(port());
+    c.send("GET /still-here HTTP/1.1\r\n\r\n");
+    after = c.read_response();
+  });
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->body, "GET /still-here  ");
+  EXPECT_TRUE(run_until([&] { return server_->open_connections() == 0; }));
 }
 
 }  // namespace
