@@ -304,6 +304,7 @@ void HttpConnection::respond(HttpResponse response) {
   if (closing()) return;
   phase_ = Phase::kIdle;
   head_bytes_ = 0;
+  head_request_ = false;  // an error answer before the next head must carry its body
   http_parser_pause(&parser_, 0);
   start_timer(owner_->options().idle_timeout, &HttpConnection::on_idle_timeout);
   // Inside parse() (the handler answered at once) the loop there continues by itself.

@@ -271,6 +271,20 @@ TEST_F(HttpServerLimitsTest, GarbageGets400AndTheServerCarriesOn) {
   EXPECT_EQ(good->body, "GET /ok  ");
 }
 
+TEST_F(HttpServerLimitsTest, GarbageAfterAHeadRequestGetsA400WithBody) {
+  start_echo();
+  std::optional<ClientResponse> head, bad;
+  with_client([&] {
+    TestClient c(port());
+    c.send("HEAD / HTTP/1.1\r\n\r\n\x01garbage\r\n\r\n");
+    head = c.read_response(/*head=*/true);
+    bad = c.read_response();
+  });
+  ASSERT_TRUE(head && bad);
+  EXPECT_EQ(bad->status, 400);
+  EXPECT_EQ(bad->body, "invalid HTTP method\n");
+}
+
 TEST_F(HttpServerLimitsTest, MalformedHeaderAfterAValidRequestIsAnsweredInOrder) {
   start_echo();
   std::optional<ClientResponse> good, bad;
