@@ -85,9 +85,10 @@ class ConfigReader {
   bool has(std::string_view key) const;
 
   std::string string(std::string_view key, std::string_view default_value);
-  // Error "missing required key" when absent.
+  // Error "missing required key" when absent, "must not be empty" when "".
   std::string required_string(std::string_view key);
-  // Redacted in effective() whatever its origin (tokens, passwords).
+  // Redacted in effective() whatever its origin (tokens, passwords); an empty value is shown,
+  // as it hides nothing and tells the reader that none is set.
   std::string secret_string(std::string_view key, std::string_view default_value);
   bool boolean(std::string_view key, bool default_value);
   std::int64_t integer(std::string_view key, std::int64_t default_value, std::int64_t min,

@@ -35,6 +35,12 @@ class Substituter {
   }
 
   SubstitutedText run() {
+    // toml++ skips a byte order mark without counting a column; so must we.
+    constexpr std::string_view kByteOrderMark = "\xEF\xBB\xBF";
+    if (in_.starts_with(kByteOrderMark)) {
+      out_.text += kByteOrderMark;
+      pos_ = kByteOrderMark.size();
+    }
     while (pos_ < in_.size()) step();
     return std::move(out_);
   }

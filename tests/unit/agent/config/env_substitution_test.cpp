@@ -144,6 +144,20 @@ TEST(EnvSubstitution, SpanColumnsCountCodePointsLikeTomlplusplus) {
   EXPECT_EQ(out.result.spans[0], span(1, 9, 9));
 }
 
+TEST(EnvSubstitution, AByteOrderMarkTakesNoColumn) {
+  auto out =
+      run("\xEF\xBB\xBF"
+          "a = \"${A}\"\nb = \"${B}\"\n",
+          env_of({{"A", "x"}}));
+  EXPECT_EQ(out.result.text.substr(0, 3), "\xEF\xBB\xBF");
+  EXPECT_THAT(out.result.spans, ElementsAre(span(1, 6, 6)));
+  auto parsed = toml::parse(std::string_view(out.result.text).substr(0, out.result.text.find('\n')),
+                            std::string_view("agent.toml"));
+  EXPECT_EQ(parsed["a"].node()->source().begin.column, 5u);
+  EXPECT_THAT(out.errors, ElementsAre("agent.toml:2:6: environment variable \"B\" is not set (use "
+                                      "${B:-default} for a default)"));
+}
+
 TEST(EnvSubstitution, MissingVariableIsAnErrorWithItsPosition) {
   auto out = run("[exporters.otlp]\nheaders = { authorization = \"${API_TOKEN}\" }\n", env_of({}));
   EXPECT_THAT(out.errors,
