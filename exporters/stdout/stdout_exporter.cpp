@@ -92,8 +92,8 @@ void StdoutExporter::send(const core::Batch& batch, std::function<void(core::Sen
   auto report = [job, alive = alive_, logger = logger_, id = output_->options.id] {
     // A wrong count in the batch is the producer's bug; the lines written are the truth.
     if (*alive && logger != nullptr && job->parsed && job->items != job->batch->items) {
-      logger->warn(id, "a {} batch claimed {} items but held {}; wrote {} lines",
-                   core::to_string(job->batch->signal), job->batch->items, job->items, job->items);
+      logger->warn(id, "a {} batch claimed {} items but its payload holds {}",
+                   core::to_string(job->batch->signal), job->batch->items, job->items);
     }
     auto done = std::move(job->done);
     done(std::move(job->result));
