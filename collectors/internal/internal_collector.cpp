@@ -13,6 +13,8 @@ namespace {
 
 constexpr core::Duration kMinInterval = std::chrono::seconds(1);
 constexpr core::Duration kMaxInterval = std::chrono::hours(24);
+// Beyond this a process_start_time_seconds value is garbage (and would overflow nanoseconds).
+constexpr double kMaxStartSeconds = 9e9;
 
 // Floor division, so alignment is right for any clock value.
 std::int64_t align_down(std::int64_t t, std::int64_t step) {
@@ -78,8 +80,12 @@ std::int64_t InternalCollector::counters_start(const std::vector<telemetry::Metr
   // process: use its start time when the registry has it.
   for (const auto& sample : samples) {
     if (sample.name != "process_start_time_seconds" || !sample.labels.empty()) continue;
-    if (!(sample.value > 0)) break;
-    const auto start = static_cast<std::int64_t>(std::llround(sample.value * 1e9));
+    if (!(sample.value > 0 && sample.value < kMaxStartSeconds)) break;
+    // The gauge has clock-tick resolution, but a double of ~1.7e9 s carries ~0.2 us of noise:
+    // round the fraction to whole microseconds so the start time is the same on every point.
+    const double seconds = std::floor(sample.value);
+    const auto start = static_cast<std::int64_t>(seconds) * 1'000'000'000 +
+                       std::llround((sample.value - seconds) * 1e6) * 1'000;
     if (start > 0 && start <= time_unix_nanos) return start;
     break;
   }

@@ -196,7 +196,7 @@ TEST(InternalCollector, EmitsRegistryAsOtlpAtAlignedTimes) {
 TEST(InternalCollector, SumsStartAtTheProcessStartWhenKnown) {
   Harness h;
   auto registration = h.metrics.gauge_callback("process_start_time_seconds", "Start.", {},
-                                               [] { return 1'699'999'000.5; });
+                                               [] { return 1'699'999'000.45; });
   h.metrics.counter("vigil_sent_items_total", "Items sent.", {{"component", "otlp"}}).add(1);
   auto collector = h.create();
   ASSERT_TRUE(collector->start().has_value());
@@ -206,7 +206,25 @@ TEST(InternalCollector, SumsStartAtTheProcessStartWhenKnown) {
   const auto* point =
       find_point(*find_metric(*request, "vigil_sent_items_total"), {{"component", "otlp"}});
   ASSERT_NE(point, nullptr);
-  EXPECT_EQ(point->start_time_unix_nano(), 1'699'999'000'500'000'000u);
+  EXPECT_EQ(point->start_time_unix_nano(), 1'699'999'000'450'000'000u);
+}
+
+TEST(InternalCollector, ImplausibleProcessStartFallsBackToTheCollectorStart) {
+  for (double bogus : {0.0, -5.0, 4e9 /* after now */, 1e300}) {
+    Harness h;
+    auto registration = h.metrics.gauge_callback("process_start_time_seconds", "Start.", {},
+                                                 [bogus] { return bogus; });
+    h.metrics.counter("vigil_sent_items_total", "Items sent.", {{"component", "otlp"}}).add(1);
+    auto collector = h.create();
+    ASSERT_TRUE(collector->start().has_value());
+    h.scheduler.advance(10s);
+    auto request = h.take();
+    ASSERT_TRUE(request.has_value());
+    const auto* point =
+        find_point(*find_metric(*request, "vigil_sent_items_total"), {{"component", "otlp"}});
+    ASSERT_NE(point, nullptr);
+    EXPECT_EQ(point->start_time_unix_nano(), static_cast<std::uint64_t>(kEpoch)) << bogus;
+  }
 }
 
 TEST(InternalCollector, HonoursTheConfiguredInterval) {
