@@ -2,8 +2,10 @@
 # The two commands of the README:
 #   packaging/dev.sh run    install what is missing, build, run vigil with agent.toml.example
 #   packaging/dev.sh test   install what is missing, build, run the whole test suite
-#                           (unit + integration, then the unit tests under ASan+UBSan)
-# Build directories: build/ (Release) and build-asan/ (sanitizers). JOBS overrides parallelism.
+#                           (unit + integration, the unit tests under ASan+UBSan, then every
+#                           libFuzzer target for FUZZ_SECONDS each, default 30; 0 skips them)
+# Build directories: build/ (Release), build-asan/ (sanitizers), build-fuzz/ (clang-16,
+# libFuzzer). JOBS overrides parallelism.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 JOBS=${JOBS:-$(nproc)}
@@ -28,6 +30,12 @@ case "${1:-}" in
     configure_and_build build-asan -DVIGIL_SANITIZE=ON
     (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
        ctest --output-on-failure -L unit -j "$JOBS")
+    if [[ "${FUZZ_SECONDS:-30}" != 0 ]]; then
+      echo "== fuzz targets, ${FUZZ_SECONDS:-30}s each"
+      CC=clang-16 CXX=clang++-16 configure_and_build build-fuzz -DVIGIL_FUZZ=ON \
+        -DVIGIL_BUILD_TESTS=OFF
+      tests/fuzz/run.sh build-fuzz "${FUZZ_SECONDS:-30}"
+    fi
     ;;
   *)
     echo "usage: packaging/dev.sh run | test" >&2
