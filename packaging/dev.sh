@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The two commands of the README:
 #   packaging/dev.sh run    install what is missing, build, run vigil with agent.toml.example
-#   packaging/dev.sh test   install what is missing, build, run the whole test suite
+#   packaging/dev.sh test   install what is missing (also `npm ci` in tests/integration/otel-js
+#                           when its package-lock.json changed), build, run the whole test suite
 #                           (unit + integration, the unit tests under ASan+UBSan, then every
 #                           libFuzzer target for FUZZ_SECONDS each, default 30; 0 skips them)
 # Build directories: build/ (Release), build-asan/ (sanitizers), build-fuzz/ (clang-16,
@@ -16,6 +17,18 @@ configure_and_build() {  # dir, extra cmake args...
   cmake --build "$dir" -j "$JOBS"
 }
 
+js_test_deps() {  # the npm packages of tests/integration/otel-js, per its package-lock.json
+  local dir=tests/integration/otel-js
+  local stamp=$dir/node_modules/.vigil-lock-stamp want
+  want="$(node --version) $(cat $dir/package.json $dir/package-lock.json | sha256sum | cut -d' ' -f1)"
+  if [[ -f $stamp && "$(cat "$stamp")" == "$want" ]]; then
+    echo "npm: $dir/node_modules is up to date"
+    return
+  fi
+  (cd $dir && npm ci --no-audit --no-fund)
+  echo "$want" >"$stamp"
+}
+
 case "${1:-}" in
   run)
     packaging/install-deps.sh
@@ -25,6 +38,7 @@ case "${1:-}" in
   test)
     packaging/install-deps.sh
     configure_and_build build
+    js_test_deps
     (cd build && ctest --output-on-failure -j "$JOBS")
     echo "== unit tests under AddressSanitizer + UndefinedBehaviorSanitizer"
     configure_and_build build-asan -DVIGIL_SANITIZE=ON

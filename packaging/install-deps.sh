@@ -20,6 +20,10 @@ for p in "${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}"; do
   status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
   [[ "$status" == "install ok installed" ]] || missing+=("$p")
 done
+# Node.js and npm run the OpenTelemetry JS SDK test (tests/integration/otel-js, node >= 18.19).
+# A machine that has them already (from any source) keeps its own; otherwise Debian's.
+command -v node >/dev/null || missing+=(nodejs)
+command -v npm >/dev/null || missing+=(npm)
 
 if ((${#missing[@]} > 0)); then
   echo "install-deps: installing ${missing[*]}"
