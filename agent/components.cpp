@@ -3,6 +3,7 @@
 
 #include "collectors/dummy/dummy_collector.h"
 #include "collectors/internal/internal_collector.h"
+#include "collectors/otlp/otlp_collector.h"
 #include "exporters/stdout/stdout_exporter.h"
 
 namespace vigil {
@@ -13,6 +14,7 @@ const app::ComponentRegistry& builtin_components() {
           {
               collectors::internal::internal_collector_factory(),
               collectors::dummy::dummy_collector_factory(),
+              collectors::otlp::otlp_collector_factory(),
           },
       .exporters =
           {
