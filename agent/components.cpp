@@ -4,6 +4,7 @@
 #include "collectors/dummy/dummy_collector.h"
 #include "collectors/internal/internal_collector.h"
 #include "collectors/otlp/otlp_collector.h"
+#include "exporters/null/null_exporter.h"
 #include "exporters/stdout/stdout_exporter.h"
 
 namespace vigil {
@@ -19,6 +20,7 @@ const app::ComponentRegistry& builtin_components() {
       .exporters =
           {
               exporters::stdout_exporter::stdout_exporter_factory(),
+              exporters::null_exporter::null_exporter_factory(),
           },
   };
   return registry;
