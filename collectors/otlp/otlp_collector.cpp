@@ -14,8 +14,8 @@ OtlpCollector::OtlpCollector(app::CollectorSpec spec, std::shared_ptr<const Otlp
       auth_(config_->bearer_token) {}
 
 OtlpCollector::~OtlpCollector() {
-  close_listeners();
   processor_.reset();  // answers what still waits
+  close_listeners();
 }
 
 core::Result<void> OtlpCollector::start() {
@@ -51,8 +51,9 @@ void OtlpCollector::close_listeners() {
 
 void OtlpCollector::stop(std::function<void()> done) {
   running_ = false;
-  close_listeners();
+  // Answer first: closing a server drops the answers its connections have not written yet.
   if (processor_) processor_->stop();
+  close_listeners();
   if (done) done();
 }
 
