@@ -289,5 +289,33 @@ TEST(HttpReceiver, StopAnswersWaitingRequests503) {
   EXPECT_EQ(header(*response, "retry-after"), "1");
 }
 
+TEST(HttpReceiver, JsonRequestsGetJsonAnswers) {
+  LoopbackHarness h{std::string(kOpen)};
+  const std::string json =
+      R"({"resourceLogs":[{"scopeLogs":[{"logRecords":[{"body":{"stringValue":"hi"},)"
+      R"("severityNumber":9,"traceId":"5b8efff798038103d269b633813fc60c","x-unknown":{}}]}]}]})";
+  auto response = h.post("/v1/logs", json, "application/json; charset=utf-8");
+  EXPECT_EQ(response.status, 200);
+  EXPECT_EQ(header(response, "content-type"), "application/json");
+  EXPECT_EQ(response.body, "{}");
+  ASSERT_EQ(h.delivered().size(), 1u);
+  ExportLogsServiceRequest forwarded;
+  ASSERT_TRUE(forwarded.ParseFromString(h.delivered()[0].payload));
+  EXPECT_EQ(forwarded.resource_logs(0).scope_logs(0).log_records(0).body().string_value(), "hi");
+  EXPECT_EQ(attribute(forwarded.resource_logs(0).resource(), "host.name").first, "web-1");
+  // gzip works for JSON as for protobuf.
+  EXPECT_EQ(h.post("/v1/logs", json, "application/json", {}, net::Codec::kGzip).status, 200);
+}
+
+TEST(HttpReceiver, UndecodableJsonIs400WithAJsonStatus) {
+  LoopbackHarness h{std::string(kOpen)};
+  auto response = h.post("/v1/traces", "{\"resourceSpans\":", "application/json");
+  EXPECT_EQ(response.status, 400);
+  EXPECT_EQ(header(response, "content-type"), "application/json");
+  EXPECT_TRUE(response.body.starts_with(
+      R"({"code":3,"message":"the body is not a valid OTLP/JSON ExportTraceServiceRequest: )"))
+      << response.body;
+}
+
 }  // namespace
 }  // namespace vigil::collectors::otlp

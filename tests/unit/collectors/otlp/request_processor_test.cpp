@@ -381,5 +381,67 @@ TEST(RequestProcessor, NoRouteIsAcknowledgedAtOnce) {
   EXPECT_EQ(h.processor->waiting(), 0u);
 }
 
+constexpr std::string_view kJsonTraces = R"({"resourceSpans":[{
+  "resource":{"attributes":[{"key":"service.name","value":{"stringValue":"checkout"}},
+                            {"key":"host.name","value":{"stringValue":"app-host"}}]},
+  "futureField":{"nested":[1,2,3]},
+  "scopeSpans":[{"scope":{"name":"hostagent","version":"1.0"},
+   "spans":[{"traceId":"5B8EFFF798038103D269B633813FC60C","spanId":"eee19b7ec3c1b174",
+     "name":"collect","kind":2,"startTimeUnixNano":"1700000000000000000",
+     "endTimeUnixNano":1700000000500000000,"status":{"code":1},"unknownKey":true,
+     "attributes":[{"key":"n","value":{"intValue":"5"}}]},
+    {"traceId":"not-hex","spanId":"eee19b7ec3c1b174","name":"bad"}]}]}]})";
+
+TEST(RequestProcessor, JsonIsConvertedToProtobufOnce) {
+  ProcessorHarness h;
+  auto answer = h.send(core::Signal::kTraces, std::string(kJsonTraces), Encoding::kJson);
+  auto batch = h.take();
+  ASSERT_TRUE(batch);
+  EXPECT_EQ(batch->items, 1u);
+  ExportTraceServiceRequest forwarded;
+  ASSERT_TRUE(forwarded.ParseFromString(batch->payload));
+  const auto& rs = forwarded.resource_spans(0);
+  EXPECT_EQ(attribute(rs.resource(), "host.name"), (std::pair<std::string, int>{"app-host", 1}));
+  EXPECT_EQ(attribute(rs.resource(), "os.type"), (std::pair<std::string, int>{"linux", 1}));
+  ASSERT_EQ(rs.scope_spans(0).spans_size(), 1);
+  const auto& span = rs.scope_spans(0).spans(0);
+  EXPECT_EQ(span.trace_id(),
+            std::string("\x5b\x8e\xff\xf7\x98\x03\x81\x03\xd2\x69\xb6\x33\x81\x3f\xc6\x0c", 16));
+  EXPECT_EQ(span.span_id(), std::string("\xee\xe1\x9b\x7e\xc3\xc1\xb1\x74", 8));
+  EXPECT_EQ(span.kind(), trace::Span::SPAN_KIND_SERVER);
+  EXPECT_EQ(span.end_time_unix_nano(), 1'700'000'000'500'000'000u);
+  EXPECT_EQ(span.attributes(0).value().int_value(), 5);
+  EXPECT_EQ(rs.scope_spans(0).scope().name(), "hostagent");
+
+  // The answer is JSON too, with the invalid span reported.
+  ASSERT_EQ(answer->calls, 1);
+  EXPECT_EQ(answer->result.status, ExportStatus::kOk);
+  EXPECT_EQ(answer->result.body,
+            R"({"partialSuccess":{"rejectedSpans":"1","errorMessage":"1 span(s) rejected: )"
+            R"(trace_id must be 16 bytes"}})");
+}
+
+TEST(RequestProcessor, EmptyJsonRequestAnswersEmptyJson) {
+  ProcessorHarness h;
+  auto answer = h.send(core::Signal::kMetrics, "{}", Encoding::kJson);
+  ASSERT_EQ(answer->calls, 1);
+  EXPECT_EQ(answer->result.status, ExportStatus::kOk);
+  EXPECT_EQ(answer->result.body, "{}");
+  EXPECT_FALSE(h.take());
+}
+
+TEST(RequestProcessor, UndecodableJsonIsAnInvalidArgument) {
+  ProcessorHarness h;
+  for (std::string_view body : {"", "[1]", "{\"resourceLogs\":", "{\"resourceLogs\":7}"}) {
+    auto answer = h.send(core::Signal::kLogs, std::string(body), Encoding::kJson);
+    ASSERT_EQ(answer->calls, 1) << body;
+    EXPECT_EQ(answer->result.status, ExportStatus::kInvalidArgument) << body;
+    EXPECT_TRUE(answer->result.message.starts_with(
+        "the body is not a valid OTLP/JSON ExportLogsServiceRequest: "))
+        << answer->result.message;
+  }
+  EXPECT_FALSE(h.take());
+}
+
 }  // namespace
 }  // namespace vigil::collectors::otlp
