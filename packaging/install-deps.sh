@@ -12,7 +12,7 @@ BUILD_PACKAGES=(
 TEST_PACKAGES=(
   googletest libgtest-dev libgmock-dev
   python3          # Debian's /usr/bin/python3 runs the integration tests
-  zstd curl        # the OTLP conformance test: zstd bodies, gRPC calls (curl --http2-prior-knowledge)
+  zstd curl nghttp2-client  # OTLP conformance test: zstd bodies, gRPC calls (curl, nghttp)
   clang-16 libclang-rt-16-dev  # libFuzzer targets (clang 16: std::expected needs P0848)
 )
 

@@ -537,6 +537,29 @@ def grpc_call(port, path, message, compressed=False, headers=None, raw_body=None
     return GrpcResult(http_status, blocks, response_body)
 
 
+def grpc_call_nghttp(port, path, message, timeout=30):
+    """One unary call with nghttp (nghttp2-client), for requests the server answers while the
+    client is still uploading: it sends Trailers-Only and RST_STREAM(NO_ERROR), as RFC 9113
+    8.1 allows, which curl 7.88 reports as an error. Returns every response header and trailer
+    received ({name: value}); the body is discarded."""
+    with tempfile.NamedTemporaryFile(prefix="vigil-grpc-") as f:
+        f.write(grpc_frame(message))
+        f.flush()
+        r = subprocess.run(["nghttp", "-v", "-n", "-t", str(timeout), "-d", f.name,
+                            "-H", "content-type: application/grpc", "-H", "te: trailers",
+                            f"http://127.0.0.1:{port}{path}"],
+                           capture_output=True, timeout=timeout + 10)
+    received = {}
+    for line in r.stdout.decode(errors="replace").splitlines():
+        # "[  0.010] recv (stream_id=13) grpc-status: 8"
+        if "] recv (stream_id=" in line:
+            name, _, value = line.split(") ", 1)[1].partition(": ")
+            received[name] = value
+    if ":status" not in received:
+        raise RuntimeError(f"nghttp got no response: {r.stdout.decode()[-2000:]}")
+    return received
+
+
 # ---------------------------------------------------------------------------------------------
 # Process figures
 
