@@ -22,6 +22,7 @@ core::Result<void> OtlpCollector::start() {
   if (running_) return {};
   close_listeners();
   http_.reset();
+  grpc_.reset();
   processor_ = std::make_unique<RequestProcessor>(
       ProcessorOptions{spec_.identity.id, config_->resource_overwrite, config_->ack_timeout},
       *context_.router, *context_.scheduler, *context_.metrics, *context_.resource,
@@ -41,12 +42,28 @@ core::Result<void> OtlpCollector::start() {
     }
     context_.logger->info(spec_.identity.id, "OTLP/HTTP on {}", config_->http_listen);
   }
+  if (!config_->grpc_listen.empty()) {
+    grpc_ = std::make_unique<GrpcReceiver>(
+        context_.loop,
+        GrpcReceiverOptions{spec_.identity.id, config_->grpc_listen,
+                            static_cast<std::size_t>(config_->max_request_size),
+                            config_->retry_after, config_->signals},
+        auth_, *processor_, *context_.metrics, *context_.logger);
+    if (auto listening = grpc_->listen(); !listening) {
+      close_listeners();
+      processor_.reset();
+      return core::make_error(
+          fmt::format("{}.grpc_listen: {}", config_->key_path, listening.error().message));
+    }
+    context_.logger->info(spec_.identity.id, "OTLP/gRPC on {}", config_->grpc_listen);
+  }
   running_ = true;
   return {};
 }
 
 void OtlpCollector::close_listeners() {
   if (http_) http_->close();
+  if (grpc_) grpc_->close();
 }
 
 void OtlpCollector::stop(std::function<void()> done) {
@@ -58,7 +75,7 @@ void OtlpCollector::stop(std::function<void()> done) {
 }
 
 std::uint16_t OtlpCollector::http_port() const { return http_ ? http_->port() : 0; }
-std::uint16_t OtlpCollector::grpc_port() const { return 0; }
+std::uint16_t OtlpCollector::grpc_port() const { return grpc_ ? grpc_->port() : 0; }
 
 app::CollectorFactory otlp_collector_factory() {
   app::CollectorFactory factory;

@@ -5,6 +5,7 @@
 
 #include "agent/app/component.h"
 #include "collectors/otlp/bearer_auth.h"
+#include "collectors/otlp/grpc_receiver.h"
 #include "collectors/otlp/http_receiver.h"
 #include "collectors/otlp/otlp_config.h"
 #include "collectors/otlp/request_processor.h"
@@ -39,6 +40,7 @@ class OtlpCollector final : public app::Collector {
   BearerAuth auth_;
   std::unique_ptr<RequestProcessor> processor_;
   std::unique_ptr<HttpReceiver> http_;
+  std::unique_ptr<GrpcReceiver> grpc_;
   bool running_ = false;
 };
 
