@@ -51,9 +51,10 @@ struct OptionDeleter {
 GrpcConnection::GrpcConnection(uv_loop_t* loop, GrpcConnectionOwner& owner)
     : loop_(loop),
       owner_(&owner),
-      // Two whole messages, or 16 MiB: concurrent large calls go through, a client that opens
-      // many streams and trickles into all of them is shed (UNAVAILABLE) instead of buffered.
-      buffer_cap_(std::max<std::size_t>(2 * owner.options().max_message_bytes, 16 << 20)),
+      // A client that opens many streams and trickles into all of them is shed (UNAVAILABLE)
+      // instead of buffered; one whole message always fits.
+      buffer_cap_(std::max(owner.options().max_buffered_bytes,
+                           owner.options().max_message_bytes + kGrpcPrefixBytes)),
       timer_(loop) {}
 
 GrpcConnection::~GrpcConnection() = default;

@@ -74,6 +74,9 @@ struct GrpcServerOptions {
   // RESOURCE_EXHAUSTED.
   std::size_t max_message_bytes = 4 * 1024 * 1024;
   std::uint32_t max_concurrent_streams = 100;  // SETTINGS_MAX_CONCURRENT_STREAMS
+  // Bytes of partly received messages one connection may hold; above, its newest unfinished
+  // calls are answered UNAVAILABLE (retryable) and dropped. Never below one whole message.
+  std::size_t max_buffered_bytes = 16 * 1024 * 1024;
   // No request in progress and nothing received for this long: GOAWAY and close.
   core::Duration idle_timeout = std::chrono::minutes(5);
   // The client preface and its SETTINGS must arrive within this: else close.

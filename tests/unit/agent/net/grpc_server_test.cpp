@@ -240,6 +240,33 @@ TEST_F(GrpcServerTest, OversizedMessageIsRefusedByItsPrefixBeforeBuffering) {
   });
 }
 
+TEST_F(GrpcServerTest, ConnectionBufferCapShedsTheNewestUnfinishedCalls) {
+  GrpcServerOptions options;
+  options.max_message_bytes = 100 * 1024;
+  options.max_buffered_bytes = 250 * 1024;
+  start_echo(options);
+  with_client([&] {
+    H2Client client(port());
+    // Four calls each stuck 80 KiB into a 100 KiB message: 320 KiB would be buffered.
+    std::vector<std::int32_t> ids;
+    for (int i = 0; i < 4; ++i) {
+      H2Request request = call_with("");
+      request.body = grpc_frame(std::string(100 * 1024, 'x')).substr(0, 80 * 1024);
+      request.end_stream = false;
+      ids.push_back(client.start(request));
+    }
+    ASSERT_TRUE(client.wait_closed(ids[3]));
+    EXPECT_EQ(client.call(ids[3]).status(), "14");
+    EXPECT_THAT(std::string(client.call(ids[3]).header("grpc-message")), HasSubstr("busy"));
+    client.pump_until([] { return false; }, 100ms);
+    for (int i = 0; i < 3; ++i) EXPECT_FALSE(client.call(ids[i]).closed) << i;
+    // The connection still serves new calls.
+    auto done = client.start(call_with("after shedding"));
+    ASSERT_TRUE(client.wait_closed(done));
+    EXPECT_EQ(client.call(done).data, grpc_frame("after shedding"));
+  });
+}
+
 // A gzip stream of `total` zero bytes, compressed in small pieces so the test itself stays small.
 std::string gzip_zeros(std::size_t total) {
   z_stream z{};
