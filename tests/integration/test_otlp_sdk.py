@@ -364,7 +364,7 @@ class OtlpSdkTest(unittest.TestCase):
                                  f"send.mjs failed ({proc.returncode}):\n{proc.stderr}\n"
                                  f"vigil stderr:\n" + "\n".join(vigil.stderr()))
                 sent = json.loads(proc.stdout)
-                self.check_sent_is_complete(sent)
+                self.check_sent_is_complete(sent, run_id)
                 total = sum(len(sent[s]) for s in SIGNALS)
                 # Everything was acknowledged; the stdout exporter prints it soon after.
                 vigil.wait_for(lambda: len([l for l in vigil.stdout() if l.strip()]) >= total,
@@ -372,7 +372,8 @@ class OtlpSdkTest(unittest.TestCase):
                 code = vigil.stop()
                 self.assertEqual(code, 0, "vigil exit code; stderr:\n" + "\n".join(vigil.stderr()))
             finally:
-                vigil.stop()
+                if vigil.proc.returncode is None:
+                    vigil.stop()
             got, problems = parse_stdout(vigil.stdout())
             problems += compare({s: sent[s] for s in SIGNALS}, got, agent_attrs={
                 "host.name": HOSTNAME, "os.type": "linux", **AGENT_RESOURCE},
@@ -381,7 +382,7 @@ class OtlpSdkTest(unittest.TestCase):
                 self.fail(f"{protocol} ({compression}): {len(problems)} problem(s):\n" +
                           "\n".join(problems))
 
-    def check_sent_is_complete(self, sent):
+    def check_sent_is_complete(self, sent, run_id):
         """The test is only as good as what was sent: check the script sent every feature."""
         spans = [item_of("traces", s) for s in sent["traces"]]
         self.assertEqual(sorted({s.get("kind", 0) for s in spans}), [1, 2, 3, 4, 5])
@@ -420,11 +421,12 @@ class OtlpSdkTest(unittest.TestCase):
         self.assertLess(exp["scale"], 20)  # downscaled: a non-trivial scale and offset
         self.assertNotEqual(exp["positive"]["offset"], 0)
         self.assertEqual(int(exp["zeroCount"]), 1)
-        # Every item carries the run id as service.name.
+        # Every item carries the run id as service.name; logs set host.name themselves.
         for s in SIGNALS:
             for single in sent[s]:
                 attrs = {kv["key"]: kv["value"] for kv in resource_attrs(s, single)}
-                self.assertEqual(attrs["service.name"]["stringValue"][:3], "it-")
+                self.assertEqual(attrs["service.name"], {"stringValue": run_id})
+                self.assertEqual("host.name" in attrs, s == "logs")
 
     def test_http_protobuf(self):
         self.run_protocol("http/protobuf", "none")
