@@ -162,6 +162,10 @@ void GrpcConnection::read(ssize_t nread, const uv_buf_t* buf) {
                                static_cast<std::size_t>(nread));
   processing_ = false;
   if (phase_ == Phase::kClosed) return;
+  if (go_away_pending_) {  // a handler closed the server, or a call failed the session
+    finish_go_away();
+    return;
+  }
   if (rc < 0) {
     // Not HTTP/2 (an HTTP/1 request, garbage), a flood, or a failed callback: the session is
     // unusable. Tell the client why if it still can be told, then close.
@@ -310,6 +314,15 @@ void GrpcConnection::go_away(std::uint32_t error_code) {
   if (closing()) return;
   // Fails only when the session already ended (a GOAWAY is then queued or sent): close anyway.
   static_cast<void>(nghttp2_session_terminate_session(session_.get(), error_code));
+  if (processing_) {
+    go_away_pending_ = true;
+    return;
+  }
+  finish_go_away();
+}
+
+void GrpcConnection::finish_go_away() {
+  go_away_pending_ = false;
   write_blocked_ = false;  // the GOAWAY goes out even behind a full queue
   flush();
   if (phase_ != Phase::kClosed) begin_close();

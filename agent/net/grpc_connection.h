@@ -143,7 +143,10 @@ class GrpcConnection : public std::enable_shared_from_this<GrpcConnection> {
   // Hands nghttp2's pending frames to libuv (outside nghttp2 callbacks only).
   void flush();
   bool write(std::string bytes);
+  // Queues GOAWAY and closes once it is out; inside nghttp2 callbacks only marks it, for read()
+  // (nghttp2 must not send from its own callbacks).
   void go_away(std::uint32_t error_code);
+  void finish_go_away();
   void begin_close();
   void after_io();
   std::size_t write_queue_bytes() const;
@@ -153,7 +156,11 @@ class GrpcConnection : public std::enable_shared_from_this<GrpcConnection> {
   void start_timer(core::Duration delay, void (GrpcConnection::*on_expiry)());
   void on_handshake_timeout();
   void on_idle_timeout();
-  bool closing() const { return phase_ == Phase::kClosing || phase_ == Phase::kClosed; }
+  bool closing() const {
+    return go_away_pending_ || phase_ == Phase::kClosing || phase_ == Phase::kClosed;
+  }
+  // Closed, or the server went away: nothing may reach the owner or the handler any more.
+  bool detached() const { return owner_ == nullptr; }
 
   uv_loop_t* loop_;
   GrpcConnectionOwner* owner_;  // null once closed or detached
@@ -165,7 +172,8 @@ class GrpcConnection : public std::enable_shared_from_this<GrpcConnection> {
   bool reading_ = false;
   bool write_blocked_ = false;  // libuv holds too much unsent: flush and reads wait for on_write
   bool peer_closed_ = false;
-  std::size_t buffered_ = 0;  // message bytes held by streams still receiving
+  bool go_away_pending_ = false;  // go_away() ran inside nghttp2_session_mem_recv
+  std::size_t buffered_ = 0;      // message bytes held by streams still receiving
   std::string remote_ = "unknown";
   // Declared before session_: the session is deleted first (it never calls back while dying).
   std::unordered_map<std::int32_t, std::unique_ptr<Stream>> streams_;

@@ -82,7 +82,7 @@ bool GrpcConnection::awaiting_response(std::int32_t stream_id) const {
 
 int GrpcConnection::on_begin_headers(nghttp2_session*, const nghttp2_frame* frame, void* self) {
   return guarded(self, [&](GrpcConnection& c) {
-    if (c.phase_ == Phase::kClosed) return 0;
+    if (c.detached()) return 0;
     if (frame->hd.type == NGHTTP2_HEADERS && frame->headers.cat == NGHTTP2_HCAT_REQUEST) {
       c.begin_stream(frame->hd.stream_id);
     }
@@ -95,7 +95,7 @@ int GrpcConnection::on_header(nghttp2_session*, const nghttp2_frame* frame,
                               const std::uint8_t* value, std::size_t value_length, std::uint8_t,
                               void* self) {
   return guarded(self, [&](GrpcConnection& c) {
-    if (c.phase_ == Phase::kClosed || frame->hd.type != NGHTTP2_HEADERS ||
+    if (c.detached() || frame->hd.type != NGHTTP2_HEADERS ||
         frame->headers.cat != NGHTTP2_HCAT_REQUEST) {
       return 0;  // request trailers carry nothing a unary gRPC call uses
     }
@@ -109,7 +109,7 @@ int GrpcConnection::on_header(nghttp2_session*, const nghttp2_frame* frame,
 
 int GrpcConnection::on_frame_recv(nghttp2_session*, const nghttp2_frame* frame, void* self) {
   return guarded(self, [&](GrpcConnection& c) {
-    if (c.phase_ == Phase::kClosed) return 0;
+    if (c.detached()) return 0;
     if (frame->hd.type == NGHTTP2_SETTINGS && (frame->hd.flags & NGHTTP2_FLAG_ACK) == 0 &&
         c.phase_ == Phase::kHandshake) {
       c.phase_ = Phase::kOpen;  // preface and SETTINGS arrived: from now on idleness counts
@@ -122,7 +122,7 @@ int GrpcConnection::on_frame_recv(nghttp2_session*, const nghttp2_frame* frame, 
     if (frame->hd.type == NGHTTP2_HEADERS && frame->headers.cat == NGHTTP2_HCAT_REQUEST) {
       c.headers_complete(*stream);
     }
-    if ((frame->hd.flags & NGHTTP2_FLAG_END_STREAM) != 0 && c.phase_ != Phase::kClosed) {
+    if ((frame->hd.flags & NGHTTP2_FLAG_END_STREAM) != 0 && !c.detached()) {
       c.end_of_request(*stream);
     }
     return 0;
@@ -132,7 +132,7 @@ int GrpcConnection::on_frame_recv(nghttp2_session*, const nghttp2_frame* frame, 
 int GrpcConnection::on_data_chunk_recv(nghttp2_session*, std::uint8_t, std::int32_t stream_id,
                                        const std::uint8_t* data, std::size_t length, void* self) {
   return guarded(self, [&](GrpcConnection& c) {
-    if (c.phase_ == Phase::kClosed) return 0;
+    if (c.detached()) return 0;
     // nghttp2 returns the flow-control window for these bytes once this callback returns (its
     // automatic WINDOW_UPDATE): what is kept is bounded by the message limit and shed_load().
     if (auto* stream = c.find(stream_id)) {
@@ -312,7 +312,7 @@ void GrpcConnection::end_of_request(Stream& stream) {
 }
 
 void GrpcConnection::decompressed(std::int32_t stream_id, core::Result<std::string> message) {
-  if (phase_ == Phase::kClosed) return;
+  if (detached()) return;
   auto* stream = find(stream_id);
   if (stream == nullptr || stream->phase == Stream::Phase::kAnswered) return;  // reset meanwhile
   if (!message) {
@@ -450,7 +450,7 @@ void GrpcConnection::stop_receiving(Stream& stream) { stream.reset_after_answer 
 int GrpcConnection::on_frame_send(nghttp2_session* session, const nghttp2_frame* frame,
                                   void* self) {
   return guarded(self, [&](GrpcConnection& c) {
-    if (c.phase_ == Phase::kClosed || frame->hd.type != NGHTTP2_HEADERS ||
+    if (c.detached() || frame->hd.type != NGHTTP2_HEADERS ||
         (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) == 0) {
       return 0;
     }

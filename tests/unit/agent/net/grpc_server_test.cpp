@@ -579,6 +579,24 @@ TEST_F(GrpcServerTest, CloseSendsGoAwayAndDisconnectsResponders) {
   EXPECT_TRUE(got_goaway);
 }
 
+TEST_F(GrpcServerTest, HandlerMayCloseTheServerWhileCallsArrive) {
+  start(GrpcServerOptions{}, [this](GrpcRequest&& request, GrpcResponder responder) {
+    requests_.push_back(request);
+    server_->close();  // inside nghttp2's callbacks, with more frames of this read to come
+    EXPECT_FALSE(responder.connected());
+    responder.send(ok_response("ignored"));
+  });
+  with_client([&] {
+    H2Client client(port());
+    client.start(call_with("first"));
+    client.start(call_with("second"));
+    EXPECT_TRUE(client.wait_eof());
+    EXPECT_TRUE(client.goaway());
+  });
+  EXPECT_EQ(requests_.size(), 1u);
+  EXPECT_EQ(server_->open_connections(), 0u);
+}
+
 TEST_F(GrpcServerTest, MaxConnections) {
   GrpcServerOptions options;
   options.max_connections = 1;
