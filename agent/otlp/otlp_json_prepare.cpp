@@ -14,6 +14,7 @@ namespace {
 
 constexpr std::string_view kReplacementCharacter = "\xEF\xBF\xBD";  // U+FFFD in UTF-8
 constexpr std::string_view kReplacementEscape = "\\ufffd";
+constexpr std::string_view kEmptyKeyReplacement = "_";
 // The longest id key, parent_span_id, is 14 characters; escaped, each takes at most 6.
 constexpr std::size_t kLongestIdKey = 14;
 
@@ -212,6 +213,13 @@ core::Result<bool> Preparer::run() {
         Token key;
         step = scan_string(/*repair=*/true, key);
         if (step) id_value = is_id_key(key);
+        if (step && key.body_begin == key.body_end) {
+          // Protobuf 3.21 takes "" for the enclosing message itself and writes the member's
+          // value into it as garbage bytes (a span's span_id holding a serialized message).
+          // No field is named "", so the member is unknown: renamed to a name no field can
+          // have (field names start with a letter), protobuf ignores it as it should.
+          replace(key.body_begin, key.body_end, kEmptyKeyReplacement);
+        }
         expect = Expect::kColon;
         break;
       }

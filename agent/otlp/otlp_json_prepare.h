@@ -26,7 +26,9 @@ inline constexpr std::string_view kInvalidOtlpId{"\0", 1};
 //   reads bytes as base64. Only keys count: {"key":"traceId","value":{...}} is left alone;
 // - replaces invalid UTF-8 and unpaired surrogate escapes (\ud800) in strings with U+FFFD, as
 //   the encoder does on output: JavaScript and Python exporters send lone surrogates from
-//   broken strings, and one bad attribute must not cost the whole request.
+//   broken strings, and one bad attribute must not cost the whole request;
+// - renames the empty key "" to "_": no field has either name, but protobuf 3.21 mistakes ""
+//   for the enclosing message and writes the member's value into it as garbage.
 // Returns true when `out` holds the text to parse, false when `json` needs no change (then
 // `out` is untouched). Errors name the byte offset and what was expected. O(size of json);
 // nothing is allocated beyond `out` and one small scratch buffer.

@@ -273,6 +273,23 @@ TEST(OtlpJsonDecode, UnknownFieldsAreIgnoredAtEveryDepth) {
   EXPECT_EQ(span.events(0).name(), "e");
 }
 
+TEST(OtlpJsonDecode, EmptyKeysAreUnknownFieldsNotTheEnclosingMessage) {
+  // Protobuf 3.21 alone writes the value of "" into the span as raw bytes (here: a span_id
+  // holding a serialized message). It is an unknown field like any other.
+  const auto span = parse_span(
+      R"({"":{"name":"zz","spanId":"AAAAAAAAAAA="},"name":"n","spanId":"eee19b7ec3c1b174",)"
+      R"("attributes":[{"key":"k","value":{"":[{"x":1}],"stringValue":"v"}}]})");
+  trace::Span expected;
+  expected.set_name("n");
+  expected.set_span_id(bytes_from_hex(kSpanIdHex));
+  add_string(*expected.mutable_attributes(), "k", "v");
+  EXPECT_EQ(span.SerializeAsString(), expected.SerializeAsString()) << span.ShortDebugString();
+
+  ExportTraceServiceRequest request;
+  ASSERT_TRUE(parse_otlp_json(R"({"":{"resourceSpans":[{}]}})", request));
+  EXPECT_EQ(request.resource_spans_size(), 0);
+}
+
 TEST(OtlpJsonDecode, SpecialDoubleStrings) {
   ExportMetricsServiceRequest metrics;
   ASSERT_TRUE(parse_otlp_json(
