@@ -35,8 +35,7 @@ core::Result<void> OtlpCollector::start() {
                             config_->retry_after, config_->signals},
         auth_, *processor_, *context_.metrics, *context_.logger);
     if (auto listening = http_->listen(); !listening) {
-      close_listeners();
-      processor_.reset();
+      release();
       return core::make_error(
           fmt::format("{}.http_listen: {}", config_->key_path, listening.error().message));
     }
@@ -50,8 +49,7 @@ core::Result<void> OtlpCollector::start() {
                             config_->retry_after, config_->signals},
         auth_, *processor_, *context_.metrics, *context_.logger);
     if (auto listening = grpc_->listen(); !listening) {
-      close_listeners();
-      processor_.reset();
+      release();
       return core::make_error(
           fmt::format("{}.grpc_listen: {}", config_->key_path, listening.error().message));
     }
@@ -59,6 +57,13 @@ core::Result<void> OtlpCollector::start() {
   }
   running_ = true;
   return {};
+}
+
+void OtlpCollector::release() {
+  close_listeners();
+  http_.reset();
+  grpc_.reset();
+  processor_.reset();
 }
 
 void OtlpCollector::close_listeners() {

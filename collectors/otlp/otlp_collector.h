@@ -33,6 +33,8 @@ class OtlpCollector final : public app::Collector {
 
  private:
   void close_listeners();
+  // After a failed start: nothing listens, nothing is left half-built.
+  void release();
 
   app::CollectorSpec spec_;
   std::shared_ptr<const OtlpConfig> config_;

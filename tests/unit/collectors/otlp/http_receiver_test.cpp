@@ -317,5 +317,30 @@ TEST(HttpReceiver, UndecodableJsonIs400WithAJsonStatus) {
       << response.body;
 }
 
+TEST(HttpReceiver, AnAddressInUseFailsTheStartNamingTheKey) {
+  LoopbackHarness h{std::string(kOpen)};
+  auto table =
+      toml::parse("http_listen = \"127.0.0.1:" + std::to_string(h.collector().http_port()) +
+                  "\"\ngrpc_listen = \"\"\n");
+  config::Diagnostics diagnostics;
+  auto reader_context = std::make_shared<config::ReaderContext>();
+  reader_context->diagnostics = &diagnostics;
+  config::ConfigReader reader(reader_context, &table, "collectors.otlp");
+  auto factory = otlp_collector_factory();
+  app::CollectorSpec spec;
+  spec.identity = {"otlp", "second", "otlp/second", "collectors.otlp"};
+  spec.config = factory.parse(reader);
+  reader.finish();
+  ASSERT_TRUE(diagnostics.ok());
+  auto second = factory.create(spec, h.context());
+  ASSERT_TRUE(second.has_value());
+  auto started = (*second)->start();
+  ASSERT_FALSE(started.has_value());
+  EXPECT_TRUE(started.error().message.starts_with("collectors.otlp.http_listen: "))
+      << started.error().message;
+  // The first one still serves.
+  EXPECT_EQ(h.post("/v1/traces", traces(1).SerializeAsString()).status, 200);
+}
+
 }  // namespace
 }  // namespace vigil::collectors::otlp

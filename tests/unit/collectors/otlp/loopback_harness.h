@@ -144,6 +144,7 @@ class LoopbackHarness {
   }
 
   OtlpCollector& collector() { return *collector_; }
+  const app::ComponentContext& context() const { return context_; }
   core::MemoryQueue& queue() { return *queue_; }
   uv_loop_t* loop() { return &loop_; }
   telemetry::Logger& logger() { return logger_; }
