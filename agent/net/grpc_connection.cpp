@@ -24,6 +24,8 @@ constexpr std::int32_t kConnectionWindowBytes = 8 * 1024 * 1024;
 // unread input resets the connection, which can destroy the GOAWAY before the client read it).
 constexpr core::Duration kLingerTimeout = std::chrono::seconds(2);
 constexpr std::size_t kMaxOutboundAcks = 1000;
+constexpr std::uint64_t kResetBurst = 1000;
+constexpr std::uint64_t kResetsPerSecond = 33;
 
 struct WriteRequest {
   uv_write_t request{};
@@ -76,6 +78,9 @@ bool GrpcConnection::create_session() {
   // A client that floods PINGs or SETTINGS without reading the ACKs fails the session (stated
   // here, not left to the library default: it bounds what one connection can queue).
   nghttp2_option_set_max_outbound_ack(option.get(), kMaxOutboundAcks);
+  // "Rapid reset" (CVE-2023-44487): open a call, reset it, repeat. Each opened call reaches the
+  // handler, so a client that resets faster than this gets GOAWAY.
+  nghttp2_option_set_stream_reset_rate_limit(option.get(), kResetBurst, kResetsPerSecond);
   // Beyond SETTINGS_MAX_CONCURRENT_STREAMS nghttp2 refuses streams itself, even before the
   // client acknowledged those SETTINGS.
 
