@@ -13,13 +13,20 @@ from vigil_process import SOURCE_DIR, Vigil, free_port, http_get, run_vigil, tem
 
 
 def example_config(api_port, interval="1s"):
-    """agent.toml.example with only the API port and the scrape interval changed (so the test
-    is fast and cannot collide with another process on 8686)."""
+    """agent.toml.example with only its ports and the scrape interval changed (so the test is
+    fast and cannot collide with another process on 8686, 4317 or 4318)."""
     with open(os.path.join(SOURCE_DIR, "agent.toml.example")) as f:
         text = f.read()
-    assert 'listen = "127.0.0.1:8686"' in text and 'interval = "10s"' in text
-    text = text.replace('listen = "127.0.0.1:8686"', f'listen = "127.0.0.1:{api_port}"')
-    return text.replace('interval = "10s"', f'interval = "{interval}"')
+    replacements = {
+        'listen = "127.0.0.1:8686"': f'listen = "127.0.0.1:{api_port}"',
+        'http_listen = "127.0.0.1:4318"': f'http_listen = "127.0.0.1:{free_port()}"',
+        'grpc_listen = "127.0.0.1:4317"': f'grpc_listen = "127.0.0.1:{free_port()}"',
+        'interval = "10s"': f'interval = "{interval}"',
+    }
+    for old, new in replacements.items():
+        assert old in text, old
+        text = text.replace(old, new)
+    return text
 
 
 def metrics_lines(vigil):
@@ -68,7 +75,8 @@ class AgentRunTest(unittest.TestCase):
                 doc = json.loads(body)
                 self.assertTrue(doc["ready"])
                 self.assertEqual([e["id"] for e in doc["pipeline"]["exporters"]], ["stdout"])
-                self.assertEqual([c["id"] for c in doc["pipeline"]["collectors"]], ["internal"])
+                self.assertEqual(sorted(c["id"] for c in doc["pipeline"]["collectors"]),
+                                 ["internal", "otlp"])
 
                 # SIGHUP with a broken file: logged, the old configuration keeps running.
                 with open(path, "w") as f:
