@@ -317,6 +317,10 @@ void HttpConnection::reject(int status, std::string_view reason) {
   keep_alive_ = false;
   HttpResponse response{status, {{"Content-Type", "text/plain; charset=utf-8"}}, {}};
   response.body = fmt::format("{}\n", reason);
+  if (const auto& hook = owner_->options().error_response) {
+    hook(request_, response);
+    response.status = status;  // the hook shapes the body; the verdict stays the server's
+  }
   write_response(std::move(response), true);
 }
 

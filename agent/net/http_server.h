@@ -82,6 +82,11 @@ struct HttpServerOptions {
   std::size_t max_connections = 1024;                        // beyond: accept and close at once
   std::string name = "http";                                 // component id for logs
   const core::Clock* clock = nullptr;  // wall clock of the Date header; null: the system clock
+  // Shapes the answers the server gives by itself (400, 408, 413, 417, 431, 501, 505): called
+  // with the request as parsed so far (method, path and headers are set once the head was
+  // read) and the default text/plain answer, which it may change (a protocol's error body in
+  // the request's encoding, say). The connection closes after it whatever the hook does.
+  std::function<void(const HttpRequest& partial, HttpResponse& answer)> error_response;
 };
 
 // HTTP/1.1 server on libuv with http-parser (DESIGN.md section 2). Keep-alive; pipelined

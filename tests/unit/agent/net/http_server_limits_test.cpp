@@ -98,6 +98,38 @@ TEST_F(HttpServerLimitsTest, OversizedContentLengthGets413BeforeTheBody) {
   EXPECT_EQ(handled_, 0);
 }
 
+TEST_F(HttpServerLimitsTest, ErrorResponseHookShapesTheServersOwnAnswers) {
+  HttpServerOptions options;
+  options.max_body_bytes = 1000;
+  std::string seen_path, seen_type;
+  options.error_response = [&](const HttpRequest& partial, HttpResponse& answer) {
+    seen_path = partial.path;
+    seen_type = std::string(partial.header("content-type"));
+    answer.status = 200;  // ignored: the verdict stays the server's
+    answer.headers = {{"Content-Type", "application/json"}};
+    answer.body = R"({"message":"too large"})";
+  };
+  start_echo(options);
+  std::optional<ClientResponse> r;
+  bool closed = false;
+  with_client([&] {
+    TestClient c(port());
+    c.send(
+        "POST /v1/logs HTTP/1.1\r\nContent-Type: application/json\r\n"
+        "Content-Length: 100000\r\n\r\n");
+    r = c.read_response();
+    closed = c.wait_closed_by_server();
+  });
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 413);
+  EXPECT_EQ(r->header("content-type"), "application/json");
+  EXPECT_EQ(r->body, R"({"message":"too large"})");
+  EXPECT_TRUE(closed);
+  EXPECT_EQ(seen_path, "/v1/logs");
+  EXPECT_EQ(seen_type, "application/json");
+  EXPECT_EQ(handled_, 0);
+}
+
 TEST_F(HttpServerLimitsTest, BodyAtTheLimitIsAccepted) {
   HttpServerOptions options;
   options.max_body_bytes = 10;
