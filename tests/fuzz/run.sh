@@ -3,7 +3,7 @@
 # corpus in tests/fuzz/corpus/<name> (new inputs go to a temporary directory, not the repo).
 # Exits non-zero on the first crash, leak or timeout; the reproducer is left in WORK_DIR.
 set -euo pipefail
-BUILD_DIR=${1:?usage: tests/fuzz/run.sh BUILD_DIR [SECONDS]}
+BUILD_DIR=$(cd "${1:?usage: tests/fuzz/run.sh BUILD_DIR [SECONDS]}" && pwd)
 SECONDS_EACH=${2:-30}
 SRC=$(cd "$(dirname "$0")" && pwd)
 WORK_DIR=$(mktemp -d /tmp/vigil-fuzz.XXXXXX)
