@@ -24,6 +24,7 @@ constexpr std::int32_t kConnectionWindowBytes = 8 * 1024 * 1024;
 // unread input resets the connection, which can destroy the GOAWAY before the client read it).
 constexpr core::Duration kLingerTimeout = std::chrono::seconds(2);
 constexpr std::size_t kMaxOutboundAcks = 1000;
+constexpr std::size_t kDrainBufferBytes = 4096;
 constexpr std::uint64_t kResetBurst = 1000;
 constexpr std::uint64_t kResetsPerSecond = 33;
 
@@ -33,10 +34,9 @@ struct WriteRequest {
   std::weak_ptr<GrpcConnection> connection;
 };
 
-// Holds the connection until the FIN is out: after shut_down() nobody else does.
 struct ShutdownRequest {
   uv_shutdown_t request{};
-  std::shared_ptr<GrpcConnection> connection;
+  std::weak_ptr<GrpcConnection> connection;
 };
 
 struct CallbacksDeleter {
@@ -212,8 +212,14 @@ bool GrpcConnection::start_reading() {
       [](uv_handle_t* handle, std::size_t, uv_buf_t* buf) {
         auto* raw = static_cast<GrpcConnection*>(handle->data);
         // A zero-length buffer makes libuv report UV_ENOBUFS, which closes the connection.
-        *buf = (raw != nullptr && raw->owner_ != nullptr) ? raw->owner_->read_buffer()
-                                                          : uv_buf_init(nullptr, 0);
+        if (raw != nullptr && raw->owner_ != nullptr) {
+          *buf = raw->owner_->read_buffer();
+        } else if (raw != nullptr) {
+          *buf = uv_buf_init(raw->drain_buffer_.data(),
+                             static_cast<unsigned>(raw->drain_buffer_.size()));
+        } else {
+          *buf = uv_buf_init(nullptr, 0);
+        }
       },
       &GrpcConnection::on_read);
   if (rc != 0) {
@@ -334,17 +340,22 @@ void GrpcConnection::finish_go_away() {
 }
 
 void GrpcConnection::shut_down() {
+  // The shared read buffer belongs to the server, which is going away: until the client's EOF
+  // (or the linger timeout) this connection drains into its own small one.
+  drain_buffer_.resize(kDrainBufferBytes);
+  // Nobody else holds this connection any more: it holds itself until close() (EOF, error or
+  // the linger timeout), so the socket is never dropped with a reset mid-GOAWAY.
+  self_ = shared_from_this();
   go_away(NGHTTP2_NO_ERROR);
-  // The server is going away: from now on this connection only finishes its FIN and closes.
+  // From now on this connection only finishes its GOAWAY and FIN and closes.
   if (auto* owner = std::exchange(owner_, nullptr)) owner->connection_closed(this);
-  stop_reading();  // the shared read buffer belonged to the server
 }
 
 void GrpcConnection::begin_close() {
   if (closing()) return;
   phase_ = Phase::kClosing;
   auto request = std::make_unique<ShutdownRequest>();
-  request->connection = shared_from_this();
+  request->connection = weak_from_this();
   request->request.data = request.get();
   // uv_shutdown waits for the queued writes (the GOAWAY), then sends FIN.
   if (uv_shutdown(&request->request, reinterpret_cast<uv_stream_t*>(tcp_.get()),
@@ -356,14 +367,14 @@ void GrpcConnection::begin_close() {
   // Bounds the flush: a client that reads nothing would otherwise hold the connection forever.
   start_timer(kLingerTimeout, &GrpcConnection::close);
   write_blocked_ = false;
-  if (owner_ != nullptr && !peer_closed_) start_reading();  // drain until the client's EOF
+  if (!peer_closed_) start_reading();  // drain until the client's EOF
 }
 
 void GrpcConnection::on_shutdown(uv_shutdown_t* request, int status) {
   std::unique_ptr<ShutdownRequest> owned(static_cast<ShutdownRequest*>(request->data));
-  auto& self = owned->connection;
-  if (self->phase_ != Phase::kClosing) return;
-  if (status != 0 || self->peer_closed_ || self->owner_ == nullptr) {
+  auto self = owned->connection.lock();
+  if (!self || self->phase_ != Phase::kClosing) return;
+  if (status != 0 || self->peer_closed_) {
     self->close();
     return;
   }
@@ -377,6 +388,8 @@ void GrpcConnection::close() {
   timer_.stop();
   tcp_.close();  // cancels queued writes; their callbacks only free memory
   if (auto* owner = std::exchange(owner_, nullptr)) owner->connection_closed(this);
+  // Released last; callers hold their own reference while they run.
+  auto keep = std::move(self_);
 }
 
 // ---- timers ------------------------------------------------------------------------------------

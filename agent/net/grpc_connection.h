@@ -175,6 +175,8 @@ class GrpcConnection : public std::enable_shared_from_this<GrpcConnection> {
   bool go_away_pending_ = false;  // go_away() ran inside nghttp2_session_mem_recv
   std::size_t buffered_ = 0;      // message bytes held by streams still receiving
   std::string remote_ = "unknown";
+  std::string drain_buffer_;              // reads after the server went away (shut_down)
+  std::shared_ptr<GrpcConnection> self_;  // set by shut_down() until close()
   // Declared before session_: the session is deleted first (it never calls back while dying).
   std::unordered_map<std::int32_t, std::unique_ptr<Stream>> streams_;
   std::unique_ptr<nghttp2_session, SessionDeleter> session_;
