@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstddef>
+#include <cstring>
 
 namespace vigil::otlp {
 
@@ -138,6 +139,28 @@ void append_json_string(std::string_view s, std::string& out) {
   }
   out.append(s.data() + run, s.size() - run);
   out += '"';
+}
+
+bool is_valid_utf8(std::string_view s) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    // Attribute keys and values are almost always ASCII: skip it eight bytes at a time.
+    while (i + 8 <= s.size()) {
+      std::uint64_t word;
+      std::memcpy(&word, s.data() + i, sizeof word);
+      if ((word & 0x8080808080808080ULL) != 0) break;
+      i += 8;
+    }
+    if (i >= s.size()) break;
+    if (static_cast<unsigned char>(s[i]) < 0x80) {
+      ++i;
+      continue;
+    }
+    const Utf8Scan scan = scan_utf8(s, i);
+    if (!scan.valid) return false;
+    i += scan.length;
+  }
+  return true;
 }
 
 void append_json_double(double v, std::string& out) { append_floating(v, out); }

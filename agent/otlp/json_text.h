@@ -27,6 +27,10 @@ void append_json_uint(std::uint64_t v, std::string& out);
 void append_json_quoted_int(std::int64_t v, std::string& out);
 void append_json_quoted_uint(std::uint64_t v, std::string& out);
 
+// Whether `s` is well-formed UTF-8 (Unicode table 3-7: no overlong forms, surrogates or code
+// points above U+10FFFF), the rule proto3 applies to `string` fields when parsing.
+bool is_valid_utf8(std::string_view s);
+
 // Bytes as a quoted string: standard base64 with padding (RFC 4648 section 4).
 void append_json_base64(std::string_view bytes, std::string& out);
 // Bytes as a quoted string of lowercase hex digits (OTLP trace and span ids).

@@ -10,6 +10,7 @@
 #include "collectors/otlp/request_decode.h"
 #include "collectors/otlp/request_validation.h"
 #include "collectors/otlp/wire_rewrite.h"
+#include "collectors/otlp/wire_walk.h"
 #include "opentelemetry/proto/collector/logs/v1/logs_service.pb.h"
 #include "opentelemetry/proto/collector/metrics/v1/metrics_service.pb.h"
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb.h"
@@ -44,6 +45,30 @@ std::string_view item_noun(core::Signal signal) {
 
 constexpr std::size_t signal_index(core::Signal signal) { return static_cast<std::size_t>(signal); }
 
+std::string_view request_name(core::Signal signal) {
+  switch (signal) {
+    case core::Signal::kTraces:
+      return "ExportTraceServiceRequest";
+    case core::Signal::kLogs:
+      return "ExportLogsServiceRequest";
+    case core::Signal::kMetrics:
+      return "ExportMetricsServiceRequest";
+  }
+  return "request";
+}
+
+const google::protobuf::Descriptor& request_descriptor(core::Signal signal) {
+  switch (signal) {
+    case core::Signal::kTraces:
+      return *collector::trace::v1::ExportTraceServiceRequest::descriptor();
+    case core::Signal::kLogs:
+      return *collector::logs::v1::ExportLogsServiceRequest::descriptor();
+    case core::Signal::kMetrics:
+      break;
+  }
+  return *collector::metrics::v1::ExportMetricsServiceRequest::descriptor();
+}
+
 }  // namespace
 
 RequestProcessor::RequestProcessor(ProcessorOptions options, core::Router& router,
@@ -57,6 +82,8 @@ RequestProcessor::RequestProcessor(ProcessorOptions options, core::Router& route
       merger_(resource, options_.resource_overwrite),
       dropped_invalid_(metrics.dropped_items(options_.component, "invalid")) {
   for (auto signal : core::kAllSignals) {
+    walkers_[signal_index(signal)] =
+        std::make_unique<WireWalker>(request_descriptor(signal), signal, merger_.keys());
     const telemetry::Labels labels{{"component", options_.component},
                                    {"signal", std::string(core::to_string(signal))}};
     auto& counters = counters_[signal_index(signal)];
@@ -96,6 +123,7 @@ void RequestProcessor::process(core::Signal signal, Encoding encoding, std::stri
 template <typename Request>
 void RequestProcessor::process_as(core::Signal signal, Encoding encoding, std::string body,
                                   ExportDone& done) {
+  if (encoding == Encoding::kProtobuf && forward_walked(signal, body, done)) return;
   // One arena per request: the parsed tree is freed in one go, and parsing allocates from a
   // few blocks instead of once per message.
   google::protobuf::Arena arena;
@@ -133,6 +161,50 @@ void RequestProcessor::process_as(core::Signal signal, Encoding encoding, std::s
     request->SerializeToString(&payload);
   }
   route(signal, std::move(payload), validation.accepted, std::move(ok_body), done);
+}
+
+// The common case without materialising the request: a wire walk validates and counts it,
+// and when no item must go and no value must be overwritten the bytes travel as they came
+// (with missing agent attributes appended). False when the request must be parsed instead.
+bool RequestProcessor::forward_walked(core::Signal signal, std::string& body, ExportDone& done) {
+  const WireWalker& walker = *walkers_[signal_index(signal)];
+  if (!walker.walk(body, walk_)) {
+    done(ExportResult{ExportStatus::kInvalidArgument,
+                      fmt::format("the body is not a valid protobuf {}", request_name(signal)),
+                      {}});
+    return true;
+  }
+  if (walk_.invalid > 0) return false;
+  if (walk_.items > 0 && !merger_.empty()) {
+    extras_.resize(walk_.present_keys.size());
+    bool append = false;
+    for (std::size_t i = 0; i < walk_.present_keys.size(); ++i) {
+      switch (merger_.plan(walk_.present_keys[i], extras_[i])) {
+        case ResourceMerger::Plan::kNothing:
+          extras_[i].clear();
+          break;
+        case ResourceMerger::Plan::kAppend:
+          append = true;
+          break;
+        case ResourceMerger::Plan::kRewrite:
+          return false;
+      }
+    }
+    if (append) {
+      std::vector<std::string_view> views(extras_.begin(), extras_.end());
+      auto rewritten = append_to_resources(body, views);
+      if (!rewritten) return false;
+      body = std::move(*rewritten);
+    }
+  }
+  std::string ok_body = encode_export_response(signal, Encoding::kProtobuf, 0, {});
+  if (walk_.items == 0) {
+    // Nothing to forward (an empty request): answered at once.
+    done(ExportResult{ExportStatus::kOk, {}, std::move(ok_body)});
+    return true;
+  }
+  route(signal, std::move(body), walk_.items, std::move(ok_body), done);
+  return true;
 }
 
 // Tries to add the agent's attributes without re-encoding: `body` is left as it came, or gets

@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "agent/core/router.h"
 #include "agent/core/scheduler.h"
@@ -13,6 +14,7 @@
 #include "agent/otlp/resource_info.h"
 #include "collectors/otlp/export_response.h"
 #include "collectors/otlp/resource_merger.h"
+#include "collectors/otlp/wire_walk.h"
 
 namespace vigil::telemetry {
 class Counter;
@@ -86,6 +88,7 @@ class RequestProcessor {
 
   template <typename Request>
   void process_as(core::Signal signal, Encoding encoding, std::string body, ExportDone& done);
+  bool forward_walked(core::Signal signal, std::string& body, ExportDone& done);
   template <typename Resources>
   bool forward_unchanged(const Resources& resources, std::string& payload);
   void route(core::Signal signal, std::string payload, std::uint64_t items, std::string ok_body,
@@ -99,6 +102,10 @@ class RequestProcessor {
   ResourceMerger merger_;
   SignalCounters counters_[3];
   telemetry::Counter& dropped_invalid_;
+  std::unique_ptr<WireWalker> walkers_[3];
+  // Reused by every walk (the loop runs one at a time): their capacity stays.
+  WalkResult walk_;
+  std::vector<std::string> extras_;
   std::map<std::uint64_t, Waiting> waiting_;
   std::uint64_t next_id_ = 1;
   bool stopped_ = false;

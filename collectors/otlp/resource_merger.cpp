@@ -50,6 +50,37 @@ ResourceMerger::Plan ResourceMerger::plan(
     }
   }
   if (!any_missing) return Plan::kNothing;
+  encode_extra(missing, missing_bytes, extra);
+  return Plan::kAppend;
+}
+
+ResourceMerger::Plan ResourceMerger::plan(std::uint64_t present_keys, std::string& extra) const {
+  const std::size_t count = info_.attributes.size();
+  if (count > 64) return Plan::kRewrite;
+  if (overwrite_ && present_keys != 0) return Plan::kRewrite;
+  const std::uint64_t all = count == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << count) - 1;
+  if ((present_keys & all) == all) return Plan::kNothing;
+  std::vector<bool> missing(count, false);
+  std::size_t missing_bytes = 0;
+  for (std::size_t i = 0; i < count; ++i) {
+    if ((present_keys >> i & 1) == 0) {
+      missing[i] = true;
+      missing_bytes += encoded_[i].size();
+    }
+  }
+  encode_extra(missing, missing_bytes, extra);
+  return Plan::kAppend;
+}
+
+std::vector<std::string> ResourceMerger::keys() const {
+  std::vector<std::string> keys;
+  keys.reserve(info_.attributes.size());
+  for (const auto& [key, value] : info_.attributes) keys.push_back(key);
+  return keys;
+}
+
+void ResourceMerger::encode_extra(const std::vector<bool>& missing, std::size_t missing_bytes,
+                                  std::string& extra) const {
   extra.clear();
   extra.reserve(missing_bytes + 11);
   extra.push_back(kTagField1LengthDelimited);
@@ -57,7 +88,6 @@ ResourceMerger::Plan ResourceMerger::plan(
   for (std::size_t i = 0; i < encoded_.size(); ++i) {
     if (missing[i]) extra.append(encoded_[i]);
   }
-  return Plan::kAppend;
 }
 
 void ResourceMerger::merge(opentelemetry::proto::resource::v1::Resource* resource) const {

@@ -31,6 +31,15 @@ class ResourceMerger {
   // message holding the missing attributes alone.
   Plan plan(const opentelemetry::proto::resource::v1::Resource& resource, std::string& extra) const;
 
+  // The same from what a wire walk (wire_walk.h) saw: bit i of `present_keys` set when the
+  // resource has agent attribute i's key. Whether a present value must be overwritten is not
+  // known there: with `overwrite` a present key gives kRewrite (the caller parses and asks
+  // again). More than 64 agent attributes give kRewrite too.
+  Plan plan(std::uint64_t present_keys, std::string& extra) const;
+
+  // The agent's attribute keys, in order (bit i of plan()'s `present_keys` is key i).
+  std::vector<std::string> keys() const;
+
   // Merges into a parsed resource (otlp::merge_resource).
   void merge(opentelemetry::proto::resource::v1::Resource* resource) const;
 
@@ -41,6 +50,9 @@ class ResourceMerger {
   bool overwrite_;
   // Each agent attribute encoded as field 1 (attributes) of a Resource: tag, length, KeyValue.
   std::vector<std::string> encoded_;
+  // Appends field 1 holding the encoded attributes whose `missing` flag is set.
+  void encode_extra(const std::vector<bool>& missing, std::size_t missing_bytes,
+                    std::string& extra) const;
 };
 
 }  // namespace vigil::collectors::otlp
