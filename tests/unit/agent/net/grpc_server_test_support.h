@@ -305,6 +305,22 @@ class H2Client {
   bool eof_ = false;
 };
 
+constexpr std::string_view kExport = "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
+
+inline H2Request call_with(std::string message, HttpHeaders metadata = {}) {
+  H2Request request;
+  request.path = std::string(kExport);
+  request.body = grpc_frame(message);
+  request.metadata = std::move(metadata);
+  return request;
+}
+
+inline GrpcResponse ok_response(std::string body) {
+  GrpcResponse response;
+  response.body = std::move(body);
+  return response;
+}
+
 // Owns a loop, a logger that keeps its lines, and the server under test.
 class GrpcServerFixture : public ::testing::Test {
  protected:
