@@ -66,6 +66,7 @@ HttpReceiver::HttpReceiver(uv_loop_t* loop, HttpReceiverOptions options, const B
               .listen = options_.listen,
               .max_body_bytes = options_.max_request_size,
               .name = options_.component,
+              .error_response = {},  // the server's own plain-text errors (400, 408, 431)
           },
           [this](net::HttpRequest&& request, net::HttpResponder responder) {
             handle(std::move(request), std::move(responder));

@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "agent/net/thread_pool.h"
 #include "agent/telemetry/logger.h"
 
 namespace vigil::collectors::otlp {
@@ -27,6 +28,10 @@ core::Result<void> OtlpCollector::start() {
       ProcessorOptions{spec_.identity.id, config_->resource_overwrite, config_->ack_timeout},
       *context_.router, *context_.scheduler, *context_.metrics, *context_.resource,
       context_.logger);
+  processor_->offload_large_requests(
+      [loop = context_.loop](std::function<void()> work, std::function<void()> done) {
+        net::run_in_pool(loop, std::move(work), std::move(done));
+      });
   if (!config_->http_listen.empty()) {
     http_ = std::make_unique<HttpReceiver>(
         context_.loop,

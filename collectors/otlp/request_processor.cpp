@@ -83,7 +83,7 @@ RequestProcessor::RequestProcessor(ProcessorOptions options, core::Router& route
       dropped_invalid_(metrics.dropped_items(options_.component, "invalid")) {
   for (auto signal : core::kAllSignals) {
     walkers_[signal_index(signal)] =
-        std::make_unique<WireWalker>(request_descriptor(signal), signal, merger_.keys());
+        std::make_shared<const WireWalker>(request_descriptor(signal), signal, merger_.keys());
     const telemetry::Labels labels{{"component", options_.component},
                                    {"signal", std::string(core::to_string(signal))}};
     auto& counters = counters_[signal_index(signal)];
@@ -104,6 +104,10 @@ void RequestProcessor::process(core::Signal signal, Encoding encoding, std::stri
     done(ExportResult{ExportStatus::kUnavailable, "the agent is stopping", {}});
     return;
   }
+  if (encoding == Encoding::kProtobuf && pool_ && body.size() >= kPoolBytes) {
+    walk_in_pool(signal, std::move(body), std::move(done));
+    return;
+  }
   switch (signal) {
     case core::Signal::kTraces:
       process_as<collector::trace::v1::ExportTraceServiceRequest>(signal, encoding, std::move(body),
@@ -120,10 +124,65 @@ void RequestProcessor::process(core::Signal signal, Encoding encoding, std::stri
   }
 }
 
+// Parses without walking first: the walk already ran and asked for a parse.
+void RequestProcessor::process_parsed(core::Signal signal, Encoding encoding, std::string body,
+                                      ExportDone& done) {
+  switch (signal) {
+    case core::Signal::kTraces:
+      process_as<collector::trace::v1::ExportTraceServiceRequest>(signal, encoding, std::move(body),
+                                                                  done, false);
+      return;
+    case core::Signal::kLogs:
+      process_as<collector::logs::v1::ExportLogsServiceRequest>(signal, encoding, std::move(body),
+                                                                done, false);
+      return;
+    case core::Signal::kMetrics:
+      process_as<collector::metrics::v1::ExportMetricsServiceRequest>(signal, encoding,
+                                                                      std::move(body), done, false);
+      return;
+  }
+}
+
+void RequestProcessor::walk_in_pool(core::Signal signal, std::string body, ExportDone done) {
+  auto job =
+      std::make_shared<PoolJob>(PoolJob{signal, std::move(body), std::move(done), {}, false});
+  const std::uint64_t id = next_id_++;
+  in_pool_.emplace(id, job);
+  std::weak_ptr<RequestProcessor*> weak = self_;
+  pool_(
+      [job, walker = walkers_[signal_index(signal)]] {
+        job->well_formed = walker->walk(job->body, job->walk);
+      },
+      [weak, id] {
+        auto self = weak.lock();
+        if (!self) return;  // the processor is gone; stop() answered the request
+        (*self)->walked_in_pool(id);
+      });
+}
+
+void RequestProcessor::walked_in_pool(std::uint64_t id) {
+  auto it = in_pool_.find(id);
+  if (it == in_pool_.end()) return;  // answered by stop()
+  const std::shared_ptr<PoolJob> job = std::move(it->second);
+  in_pool_.erase(it);
+  // Runs from the pool's completion callback on the loop: nothing may escape.
+  try {
+    if (!forward_walked(job->signal, job->well_formed, job->walk, job->body, job->done)) {
+      process_parsed(job->signal, Encoding::kProtobuf, std::move(job->body), job->done);
+    }
+  } catch (const std::exception& e) {
+    if (logger_ != nullptr)
+      logger_->error(options_.component, "processing a request: {}", e.what());
+  }
+}
+
 template <typename Request>
 void RequestProcessor::process_as(core::Signal signal, Encoding encoding, std::string body,
-                                  ExportDone& done) {
-  if (encoding == Encoding::kProtobuf && forward_walked(signal, body, done)) return;
+                                  ExportDone& done, bool walk) {
+  if (encoding == Encoding::kProtobuf && walk) {
+    const bool well_formed = walkers_[signal_index(signal)]->walk(body, walk_);
+    if (forward_walked(signal, well_formed, walk_, body, done)) return;
+  }
   // One arena per request: the parsed tree is freed in one go, and parsing allocates from a
   // few blocks instead of once per message.
   google::protobuf::Arena arena;
@@ -166,20 +225,20 @@ void RequestProcessor::process_as(core::Signal signal, Encoding encoding, std::s
 // The common case without materialising the request: a wire walk validates and counts it,
 // and when no item must go and no value must be overwritten the bytes travel as they came
 // (with missing agent attributes appended). False when the request must be parsed instead.
-bool RequestProcessor::forward_walked(core::Signal signal, std::string& body, ExportDone& done) {
-  const WireWalker& walker = *walkers_[signal_index(signal)];
-  if (!walker.walk(body, walk_)) {
+bool RequestProcessor::forward_walked(core::Signal signal, bool well_formed, const WalkResult& walk,
+                                      std::string& body, ExportDone& done) {
+  if (!well_formed) {
     done(ExportResult{ExportStatus::kInvalidArgument,
                       fmt::format("the body is not a valid protobuf {}", request_name(signal)),
                       {}});
     return true;
   }
-  if (walk_.invalid > 0) return false;
-  if (walk_.items > 0 && !merger_.empty()) {
-    extras_.resize(walk_.present_keys.size());
+  if (walk.invalid > 0) return false;
+  if (walk.items > 0 && !merger_.empty()) {
+    extras_.resize(walk.present_keys.size());
     bool append = false;
-    for (std::size_t i = 0; i < walk_.present_keys.size(); ++i) {
-      switch (merger_.plan(walk_.present_keys[i], extras_[i])) {
+    for (std::size_t i = 0; i < walk.present_keys.size(); ++i) {
+      switch (merger_.plan(walk.present_keys[i], extras_[i])) {
         case ResourceMerger::Plan::kNothing:
           extras_[i].clear();
           break;
@@ -198,12 +257,12 @@ bool RequestProcessor::forward_walked(core::Signal signal, std::string& body, Ex
     }
   }
   std::string ok_body = encode_export_response(signal, Encoding::kProtobuf, 0, {});
-  if (walk_.items == 0) {
+  if (walk.items == 0) {
     // Nothing to forward (an empty request): answered at once.
     done(ExportResult{ExportStatus::kOk, {}, std::move(ok_body)});
     return true;
   }
-  route(signal, std::move(body), walk_.items, std::move(ok_body), done);
+  route(signal, std::move(body), walk.items, std::move(ok_body), done);
   return true;
 }
 
@@ -301,6 +360,18 @@ void RequestProcessor::settle(std::uint64_t id, ExportResult result) {
 
 void RequestProcessor::stop() {
   stopped_ = true;
+  // Walks still on the pool finish there; their results are then ignored.
+  auto in_pool = std::move(in_pool_);
+  in_pool_.clear();
+  for (auto& [id, job] : in_pool) {
+    try {
+      job->done(ExportResult{ExportStatus::kUnavailable, "the agent is stopping; retry", {}});
+    } catch (const std::exception& e) {
+      if (logger_ != nullptr) {
+        logger_->error(options_.component, "answering a request: {}", e.what());
+      }
+    }
+  }
   while (!waiting_.empty()) {
     settle(waiting_.begin()->first,
            ExportResult{ExportStatus::kUnavailable, "the agent is stopping; retry", {}});

@@ -43,6 +43,9 @@ struct ExportResult {
 // otherwise on the loop when the batch is safe, the ack timeout passes or the processor stops.
 using ExportDone = std::move_only_function<void(ExportResult)>;
 
+// Runs `work` off the loop thread, then `done` on it (net::run_in_pool; tests run both inline).
+using PoolRunner = std::function<void(std::function<void()> work, std::function<void()> done)>;
+
 struct ProcessorOptions {
   std::string component;  // collector id: batches' source and metric label
   bool resource_overwrite = false;
@@ -68,6 +71,12 @@ class RequestProcessor {
 
   void process(core::Signal signal, Encoding encoding, std::string body, ExportDone done);
 
+  // Protobuf requests of at least kPoolBytes are walked on `runner` (libuv's thread pool) so
+  // the loop never stalls on them (DESIGN.md section 2); smaller ones stay on the loop, where
+  // they cost less than the hand-off. Without a runner everything stays on the loop.
+  void offload_large_requests(PoolRunner runner) { pool_ = std::move(runner); }
+  static constexpr std::size_t kPoolBytes = 1024 * 1024;
+
   // Answers every waiting request kUnavailable, and every later one too. Acknowledgements that
   // arrive afterwards are ignored.
   void stop();
@@ -86,9 +95,23 @@ class RequestProcessor {
     telemetry::Counter* refused = nullptr;
   };
 
+  // A protobuf request walked on the pool, waiting for its result on the loop.
+  struct PoolJob {
+    core::Signal signal;
+    std::string body;
+    ExportDone done;
+    WalkResult walk;
+    bool well_formed = false;
+  };
+
   template <typename Request>
-  void process_as(core::Signal signal, Encoding encoding, std::string body, ExportDone& done);
-  bool forward_walked(core::Signal signal, std::string& body, ExportDone& done);
+  void process_as(core::Signal signal, Encoding encoding, std::string body, ExportDone& done,
+                  bool walk = true);
+  void process_parsed(core::Signal signal, Encoding encoding, std::string body, ExportDone& done);
+  bool forward_walked(core::Signal signal, bool well_formed, const WalkResult& walk,
+                      std::string& body, ExportDone& done);
+  void walk_in_pool(core::Signal signal, std::string body, ExportDone done);
+  void walked_in_pool(std::uint64_t id);
   template <typename Resources>
   bool forward_unchanged(const Resources& resources, std::string& payload);
   void route(core::Signal signal, std::string payload, std::uint64_t items, std::string ok_body,
@@ -102,7 +125,10 @@ class RequestProcessor {
   ResourceMerger merger_;
   SignalCounters counters_[3];
   telemetry::Counter& dropped_invalid_;
-  std::unique_ptr<WireWalker> walkers_[3];
+  // Shared with walks running on the pool, which may outlive this processor.
+  std::shared_ptr<const WireWalker> walkers_[3];
+  PoolRunner pool_;
+  std::map<std::uint64_t, std::shared_ptr<PoolJob>> in_pool_;
   // Reused by every walk (the loop runs one at a time): their capacity stays.
   WalkResult walk_;
   std::vector<std::string> extras_;

@@ -4,7 +4,12 @@
 
 #include <google/protobuf/util/message_differencer.h>
 
+#include <functional>
+#include <utility>
+#include <vector>
+
 #include "agent/otlp/resource.h"
+#include "collectors/otlp/wire_rewrite.h"
 #include "google/rpc/status.pb.h"
 #include "tests/unit/collectors/otlp/otlp_test_support.h"
 
@@ -441,6 +446,116 @@ TEST(RequestProcessor, UndecodableJsonIsAnInvalidArgument) {
         << answer->result.message;
   }
   EXPECT_FALSE(h.take());
+}
+
+// A pool that runs nothing until told: the test decides when the work and its completion run.
+struct DeferredPool {
+  std::vector<std::pair<std::function<void()>, std::function<void()>>> jobs;
+  PoolRunner runner() {
+    return [this](std::function<void()> work, std::function<void()> done) {
+      jobs.emplace_back(std::move(work), std::move(done));
+    };
+  }
+  void run_all() {
+    auto pending = std::move(jobs);
+    jobs.clear();
+    for (auto& [work, done] : pending) {
+      work();
+      done();
+    }
+  }
+};
+
+// An unknown top-level field (100, length-delimited) that makes a request large enough for
+// the pool.
+std::string padding() {
+  std::string field = "\xa2\x06";
+  append_varint(field, RequestProcessor::kPoolBytes);
+  field += std::string(RequestProcessor::kPoolBytes, 'x');
+  return field;
+}
+
+std::string large_traces(int spans) { return traces(spans).SerializeAsString() + padding(); }
+
+TEST(RequestProcessor, WalksLargeRequestsOnThePoolAndSmallOnesOnTheLoop) {
+  ProcessorHarness h;
+  DeferredPool pool;
+  h.processor->offload_large_requests(pool.runner());
+  auto small = h.send(core::Signal::kTraces, traces(2).SerializeAsString());
+  EXPECT_TRUE(pool.jobs.empty());
+  EXPECT_EQ(h.received("traces"), 2u);
+  const std::string body = large_traces(3);
+  auto large = h.send(core::Signal::kTraces, body);
+  ASSERT_EQ(pool.jobs.size(), 1u);
+  EXPECT_EQ(h.received("traces"), 2u);  // not routed before the walk is done
+  pool.run_all();
+  EXPECT_EQ(h.received("traces"), 5u);
+  EXPECT_EQ(large->calls, 0);  // answered only once safe, as on the loop
+  auto first = h.take();
+  auto second = h.take();
+  ASSERT_TRUE(first && second);
+  EXPECT_EQ(second->items, 3u);
+  ASSERT_EQ(large->calls, 1);
+  EXPECT_EQ(large->result.status, ExportStatus::kOk);
+  EXPECT_EQ(small->result.status, ExportStatus::kOk);
+}
+
+TEST(RequestProcessor, LargeUndecodableRequestIsAnInvalidArgumentFromThePool) {
+  ProcessorHarness h;
+  DeferredPool pool;
+  h.processor->offload_large_requests(pool.runner());
+  std::string body = large_traces(1);
+  body.pop_back();  // the padding field now runs past the end
+  auto answer = h.send(core::Signal::kTraces, body);
+  EXPECT_EQ(answer->calls, 0);
+  pool.run_all();
+  ASSERT_EQ(answer->calls, 1);
+  EXPECT_EQ(answer->result.status, ExportStatus::kInvalidArgument);
+}
+
+TEST(RequestProcessor, LargeRequestWithInvalidSpansIsParsedAfterThePool) {
+  ProcessorHarness h;
+  DeferredPool pool;
+  h.processor->offload_large_requests(pool.runner());
+  auto request = traces(3);
+  request.mutable_resource_spans(0)->mutable_scope_spans(0)->mutable_spans(1)->set_span_id("");
+  std::string body = request.SerializeAsString();
+  body += padding();
+  auto answer = h.send(core::Signal::kTraces, body);
+  pool.run_all();
+  EXPECT_EQ(h.received("traces"), 2u);
+  EXPECT_EQ(h.invalid(), 1u);
+  auto batch = h.take();
+  ASSERT_TRUE(batch);
+  EXPECT_EQ(batch->items, 2u);
+  ASSERT_EQ(answer->calls, 1);
+  ExportTraceServiceResponse response;
+  ASSERT_TRUE(response.ParseFromString(answer->result.body));
+  EXPECT_EQ(response.partial_success().rejected_spans(), 1);
+}
+
+TEST(RequestProcessor, StopAnswersRequestsStillOnThePool) {
+  ProcessorHarness h;
+  DeferredPool pool;
+  h.processor->offload_large_requests(pool.runner());
+  auto answer = h.send(core::Signal::kTraces, large_traces(2));
+  h.processor->stop();
+  ASSERT_EQ(answer->calls, 1);
+  EXPECT_EQ(answer->result.status, ExportStatus::kUnavailable);
+  pool.run_all();  // the walk's result is ignored
+  EXPECT_EQ(answer->calls, 1);
+  EXPECT_EQ(h.received("traces"), 0u);
+}
+
+TEST(RequestProcessor, PoolWorkThatOutlivesTheProcessorIsHarmless) {
+  ProcessorHarness h;
+  DeferredPool pool;
+  h.processor->offload_large_requests(pool.runner());
+  auto answer = h.send(core::Signal::kTraces, large_traces(2));
+  h.processor.reset();
+  EXPECT_EQ(answer->calls, 1);
+  pool.run_all();  // the walker is shared with the work; the completion finds nobody
+  EXPECT_EQ(answer->calls, 1);
 }
 
 }  // namespace
