@@ -126,20 +126,22 @@ class Walk {
         result_(result) {}
 
   bool run(int size) {
-    // A limit at the end makes BytesUntilLimit() meaningful at the top level too.
-    in_.PushLimit(size);
+    end_ = size;
     return message(0, Role::kNone, 0);
   }
 
  private:
-  // Reads the fields of one message of table `table` up to the current limit.
+  // Reads the fields of one message of table `table`, which ends at end_. The walk keeps its
+  // own ends instead of CodedInputStream limits: a field that runs past its message's end is
+  // rejected once read (the stream itself never reads past the buffer), and the hot loop
+  // saves the library's limit bookkeeping.
   bool message(int table, Role frame, int depth) {
     const auto& fields = tables_[static_cast<std::size_t>(table)].fields;
-    while (true) {
+    while (in_.CurrentPosition() < end_) {
       const int start = in_.CurrentPosition();
       const std::uint32_t tag = in_.ReadTagNoLastTag();
-      // 0 at the limit ends the message; a literal 0 tag, or a truncated one, fails the parse.
-      if (tag == 0) return in_.ConsumedEntireMessage();
+      // A literal 0 tag, or one cut off by the end of the input, fails the parse.
+      if (tag == 0) return false;
       if (in_.CurrentPosition() - start > kMaxTagBytes) return false;
       const std::uint32_t number = WireFormat::GetTagFieldNumber(tag);
       const auto wire_type = static_cast<std::uint8_t>(WireFormat::GetTagWireType(tag));
@@ -155,14 +157,16 @@ class Walk {
         return false;
       }
     }
+    return in_.CurrentPosition() == end_;  // the last field ended where the message does
   }
 
   bool read_length(std::uint32_t& length) {
     const int start = in_.CurrentPosition();
     std::uint64_t value = 0;
     if (!in_.ReadVarint64(&value)) return false;
-    if (in_.CurrentPosition() - start > kMaxLengthBytes || value > INT_MAX) return false;
-    if (value > static_cast<std::uint64_t>(in_.BytesUntilLimit())) return false;
+    const int position = in_.CurrentPosition();
+    if (position - start > kMaxLengthBytes || value > INT_MAX) return false;
+    if (position > end_ || value > static_cast<std::uint64_t>(end_ - position)) return false;
     length = static_cast<std::uint32_t>(value);
     return true;
   }
@@ -187,9 +191,10 @@ class Walk {
     if (field.child >= 0) {
       if (depth + 1 > WireWalker::kMaxDepth) return false;
       enter(field.role, number);
-      const auto limit = in_.PushLimit(static_cast<int>(length));
+      const int outer_end = end_;
+      end_ = in_.CurrentPosition() + static_cast<int>(length);
       if (!message(field.child, field.role, depth + 1)) return false;
-      in_.PopLimit(limit);
+      end_ = outer_end;
       leave(field.role);
       return true;
     }
@@ -211,13 +216,12 @@ class Walk {
         break;
     }
     // Varints, each whole inside the field.
-    const auto limit = in_.PushLimit(static_cast<int>(length));
-    while (in_.BytesUntilLimit() > 0) {
+    const int packed_end = in_.CurrentPosition() + static_cast<int>(length);
+    while (in_.CurrentPosition() < packed_end) {
       std::uint64_t value = 0;
       if (!in_.ReadVarint64(&value)) return false;
     }
-    in_.PopLimit(limit);
-    return true;
+    return in_.CurrentPosition() == packed_end;
   }
 
   // An unknown field (kept by the parser as unknown): skipped, groups walked.
@@ -247,9 +251,11 @@ class Walk {
   bool group(std::uint32_t start_tag, int depth) {
     if (depth > WireWalker::kMaxDepth) return false;
     while (true) {
+      // The input or the enclosing message must not end inside the group.
+      if (in_.CurrentPosition() >= end_) return false;
       const int start = in_.CurrentPosition();
       const std::uint32_t tag = in_.ReadTagNoLastTag();
-      if (tag == 0) return false;  // the input or the enclosing message ended inside the group
+      if (tag == 0 || in_.CurrentPosition() > end_) return false;
       if (in_.CurrentPosition() - start > kMaxTagBytes) return false;
       if (WireFormat::GetTagFieldNumber(tag) == 0) return false;
       if (WireFormat::GetTagWireType(tag) == WireFormat::WIRETYPE_END_GROUP) {
@@ -349,6 +355,7 @@ class Walk {
   const std::vector<std::string>& agent_keys_;
   const char* base_;
   CodedInputStream in_;
+  int end_ = 0;  // where the message being walked ends (an offset into the input)
   WalkResult& result_;
   std::string_view key_;
   std::string_view trace_id_;
