@@ -86,7 +86,7 @@ struct HttpServerOptions {
   // with the request as parsed so far (method, path and headers are set once the head was
   // read) and the default text/plain answer, which it may change (a protocol's error body in
   // the request's encoding, say). The connection closes after it whatever the hook does.
-  std::function<void(const HttpRequest& partial, HttpResponse& answer)> error_response;
+  std::function<void(const HttpRequest& partial, HttpResponse& answer)> error_response = nullptr;
 };
 
 // HTTP/1.1 server on libuv with http-parser (DESIGN.md section 2). Keep-alive; pipelined
