@@ -66,7 +66,12 @@ HttpReceiver::HttpReceiver(uv_loop_t* loop, HttpReceiverOptions options, const B
               .listen = options_.listen,
               .max_body_bytes = options_.max_request_size,
               .name = options_.component,
-              .error_response = {},  // the server's own plain-text errors (400, 408, 431)
+              // The server's own answers (413 from Content-Length, 400, 408, 431) carry a
+              // google.rpc.Status in the request's encoding too (PROTOCOLS.md 1.4).
+              .error_response =
+                  [this](const net::HttpRequest& partial, net::HttpResponse& answer) {
+                    shape_server_error(partial, answer);
+                  },
           },
           [this](net::HttpRequest&& request, net::HttpResponder responder) {
             handle(std::move(request), std::move(responder));
@@ -81,16 +86,31 @@ std::string HttpReceiver::retry_after_seconds() const {
 }
 
 void HttpReceiver::answer(net::HttpResponder& responder, net::HttpResponse response) {
-  auto& counter = requests_by_status_[response.status];
+  count_status(response.status);
+  responder.send(std::move(response));
+}
+
+void HttpReceiver::shape_server_error(const net::HttpRequest& partial, net::HttpResponse& answer) {
+  count_status(answer.status);
+  const auto encoding = encoding_of_type(partial.header("content-type"));
+  if (!encoding || !signal_of_path(partial.path)) return;  // not an OTLP request: plain text
+  std::string_view reason = answer.body;
+  while (!reason.empty() && reason.back() == '\n') reason.remove_suffix(1);
+  const int code = answer.status == 413 ? kGrpcResourceExhausted : kGrpcInvalidArgument;
+  answer.headers = {{"Content-Type", std::string(content_type_of(*encoding))}};
+  answer.body = encode_status(*encoding, code, reason);
+}
+
+void HttpReceiver::count_status(int status) {
+  auto& counter = requests_by_status_[status];
   if (counter == nullptr) {
     counter = &metrics_.counter("vigil_otlp_requests_total",
                                 "OTLP export requests answered, by transport and status.",
                                 {{"component", options_.component},
                                  {"transport", "http"},
-                                 {"status", std::to_string(response.status)}});
+                                 {"status", std::to_string(status)}});
   }
   counter->add();
-  responder.send(std::move(response));
 }
 
 void HttpReceiver::fail(net::HttpResponder& responder, int status, std::optional<Encoding> encoding,

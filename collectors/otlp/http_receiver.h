@@ -51,6 +51,9 @@ class HttpReceiver {
   void fail(net::HttpResponder& responder, int status, std::optional<Encoding> encoding,
             int grpc_code, std::string_view message, net::HttpHeaders headers = {});
   void answer(net::HttpResponder& responder, net::HttpResponse response);
+  // Gives the HTTP server's own error answers an OTLP body (see the server's error_response).
+  void shape_server_error(const net::HttpRequest& partial, net::HttpResponse& answer);
+  void count_status(int status);
   std::string retry_after_seconds() const;
 
   HttpReceiverOptions options_;

@@ -285,12 +285,8 @@ class HttpConformance(unittest.TestCase):
         self.assertEqual(len(body), MAX_REQUEST)
         self.assert_success(self.post(TRACES, body), PROTOBUF)
 
-    # KNOWN GAP: an uncompressed body above max_request_size is refused by the HTTP server
-    # layer (agent/net) before the receiver sees it, with a text/plain body instead of a
-    # google.rpc.Status in the request's encoding (PROTOCOLS.md 1.4). When that is fixed this
-    # test passes, unittest reports an unexpected success and the run fails: remove the
-    # decorator then.
-    @unittest.expectedFailure
+    # A body above max_request_size is refused by the HTTP server from its Content-Length alone;
+    # the receiver still shapes that answer as a google.rpc.Status in the request's encoding.
     def test_413_body_is_a_status_in_the_request_encoding(self):
         body = sized_request(otlp.trace_request_text([71], service="too-big"), '"span-71"',
                              MAX_REQUEST + 1)
