@@ -44,7 +44,7 @@ Agent::~Agent() {
   if (api_) api_->close();
 }
 
-PipelineDeps Agent::pipeline_deps() const {
+PipelineDeps Agent::pipeline_deps() {
   PipelineDeps d;
   d.loop = deps_.loop;
   d.registry = deps_.registry;
@@ -52,7 +52,7 @@ PipelineDeps Agent::pipeline_deps() const {
   d.logger = deps_.logger;
   d.clock = deps_.clock;
   d.random = deps_.random;
-  d.scheduler = const_cast<net::UvScheduler*>(&scheduler_);
+  d.scheduler = &scheduler_;
   d.http_client = http_client_.get();
   d.proc_root = deps_.proc_root;
   return d;
@@ -77,8 +77,6 @@ core::Result<void> Agent::start_api(const config::ApiConfig& api) {
     api_.reset();
     return core::make_error("agent.api.listen: " + r.error().message);
   }
-  deps_.logger->info(kLog, "self API listening on {} (/healthz /readyz /metrics /status)",
-                     api.listen);
   return {};
 }
 

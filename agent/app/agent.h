@@ -57,7 +57,7 @@ class Agent {
   core::Result<void> start_api(const config::ApiConfig& api);
   core::Result<std::unique_ptr<Pipeline>> start_pipeline(const config::LoadedConfig& config);
   void apply_logging(const config::AgentConfig& agent);
-  PipelineDeps pipeline_deps() const;
+  PipelineDeps pipeline_deps();
   void finish_reload();
   void count_reload(bool ok);
   // Destroys `object` on the next loop iteration (it may be running the current callback).
