@@ -28,6 +28,8 @@ vigil_pkg(ZLIB_PC zlib zlib1g-dev)
 vigil_pkg(SNAPPY snappy libsnappy-dev)
 vigil_pkg(OPENSSL openssl libssl-dev)
 vigil_pkg(FMT fmt libfmt-dev)
+vigil_pkg(SIMDJSON simdjson libsimdjson-dev)
+vigil_pkg(PCRE2 libpcre2-8 libpcre2-dev)
 
 find_package(Protobuf QUIET)
 if(NOT Protobuf_FOUND OR NOT Protobuf_PROTOC_EXECUTABLE)

@@ -7,13 +7,16 @@ BUILD_PACKAGES=(
   cmake ninja-build g++ pkg-config
   libuv1-dev libprotobuf-dev protobuf-compiler libzstd-dev libcurl4-openssl-dev
   libtomlplusplus-dev libsnappy-dev zlib1g-dev libssl-dev libnghttp2-dev libhttp-parser-dev
-  libfmt-dev
+  libfmt-dev libsimdjson-dev libpcre2-dev
 )
 TEST_PACKAGES=(
   googletest libgtest-dev libgmock-dev
   python3          # Debian's /usr/bin/python3 runs the integration tests
   zstd curl nghttp2-client  # OTLP conformance test: zstd bodies, gRPC calls (curl, nghttp)
   clang-16 libclang-rt-16-dev  # libFuzzer targets (clang 16: std::expected needs P0848)
+  # Real peers of the integration tests (../shared/PEERS.md): Prometheus 2.42 with promtool,
+  # node_exporter 1.5, VictoriaMetrics 1.79; botocore checks the CloudWatch test server's SigV4.
+  prometheus prometheus-node-exporter victoria-metrics python3-botocore hyperfine
 )
 
 missing=()
