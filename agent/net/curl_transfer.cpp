@@ -15,12 +15,12 @@ namespace {
 // Collects the first failing curl_easy_setopt so configuration reads as a flat list.
 class OptionSetter {
  public:
-  explicit OptionSetter(CURL* easy) : easy_(easy) {}
+  OptionSetter(const CurlLibrary& curl, CURL* easy) : curl_(curl), easy_(easy) {}
 
   template <typename T>
   void set(CURLoption option, T value) {
     if (failed_ != CURLE_OK) return;
-    CURLcode rc = curl_easy_setopt(easy_, option, value);
+    CURLcode rc = curl_.easy_setopt(easy_, option, value);
     if (rc != CURLE_OK) {
       failed_ = rc;
       option_ = option;
@@ -29,13 +29,14 @@ class OptionSetter {
 
   core::Result<void> result() const {
     if (failed_ == CURLE_OK) return {};
-    const curl_easyoption* info = curl_easy_option_by_id(option_);
+    const curl_easyoption* info = curl_.easy_option_by_id(option_);
     return core::make_error(fmt::format("libcurl refused option {}: {}",
                                         info != nullptr ? info->name : "?",
-                                        curl_easy_strerror(failed_)));
+                                        curl_.easy_strerror(failed_)));
   }
 
  private:
+  const CurlLibrary& curl_;
   CURL* easy_;
   CURLcode failed_ = CURLE_OK;
   CURLoption option_{};
@@ -82,7 +83,8 @@ long to_curl_ms(core::Duration d) {
 
 }  // namespace
 
-core::Result<std::unique_ptr<CurlTransfer>> CurlTransfer::create(HttpClientRequest request,
+core::Result<std::unique_ptr<CurlTransfer>> CurlTransfer::create(const CurlLibrary& curl,
+                                                                 HttpClientRequest request,
                                                                  std::string_view user_agent) {
   if (request.url.empty()) return core::make_error("request has no URL");
   if (!is_token(request.method)) {
@@ -91,8 +93,8 @@ core::Result<std::unique_ptr<CurlTransfer>> CurlTransfer::create(HttpClientReque
   if (request.http2 < 0 || request.http2 > 2) {
     return core::make_error(fmt::format("invalid http2 mode {} (0, 1 or 2)", request.http2));
   }
-  auto transfer = std::make_unique<CurlTransfer>(Key{});
-  transfer->easy_.reset(curl_easy_init());
+  auto transfer = std::make_unique<CurlTransfer>(Key{}, curl);
+  transfer->easy_.reset(curl.easy_init());
   if (!transfer->easy_) return core::make_error("libcurl could not create a transfer");
   // The body moves in before libcurl is pointed at it, and never moves again.
   transfer->body_ = std::move(request.body);
@@ -107,7 +109,7 @@ core::Result<void> CurlTransfer::configure(const HttpClientRequest& request,
   if (!headers) return headers;
   max_response_bytes_ = request.max_response_bytes;
 
-  OptionSetter opt(easy_.get());
+  OptionSetter opt(*curl_, easy_.get());
   opt.set(CURLOPT_URL, request.url.c_str());
   // Only what an exporter speaks: a URL must not reach file://, ldap:// and the like.
   opt.set(CURLOPT_PROTOCOLS_STR, "http,https");
@@ -173,7 +175,7 @@ core::Result<void> CurlTransfer::configure(const HttpClientRequest& request,
 core::Result<void> CurlTransfer::build_header_list(const HttpClientRequest& request) {
   bool has_content_type = false;
   auto append = [this](const std::string& line) -> bool {
-    curl_slist* grown = curl_slist_append(header_list_.get(), line.c_str());
+    curl_slist* grown = curl_->slist_append(header_list_.get(), line.c_str());
     if (grown == nullptr) return false;
     (void)header_list_.release();  // curl_slist_append returned the (same) head, now in `grown`
     header_list_.reset(grown);
@@ -259,9 +261,11 @@ void CurlTransfer::add_header_line(std::string_view line) {
 HttpClientResponse CurlTransfer::finish(CURLcode result) {
   HttpClientResponse response;
   long code = 0;
-  if (curl_easy_getinfo(easy_.get(), CURLINFO_RESPONSE_CODE, &code) != CURLE_OK) code = 0;
+  if (curl_->easy_getinfo(easy_.get(), CURLINFO_RESPONSE_CODE, &code) != CURLE_OK) code = 0;
   long connects = 0;
-  if (curl_easy_getinfo(easy_.get(), CURLINFO_NUM_CONNECTS, &connects) != CURLE_OK) connects = -1;
+  if (curl_->easy_getinfo(easy_.get(), CURLINFO_NUM_CONNECTS, &connects) != CURLE_OK) {
+    connects = -1;
+  }
   // NUM_CONNECTS counts only successful new connections: zero means an earlier one carried this
   // request, provided one was used at all (a refused connect counts zero too).
   response.reused_connection = connects == 0 && code > 0;
@@ -278,7 +282,7 @@ HttpClientResponse CurlTransfer::finish(CURLcode result) {
     response.error = fmt::format("response body exceeds {} bytes", max_response_bytes_);
     return response;
   }
-  std::string_view summary = curl_easy_strerror(result);
+  std::string_view summary = curl_->easy_strerror(result);
   std::string_view detail(error_buffer_.data(),
                           ::strnlen(error_buffer_.data(), error_buffer_.size()));
   response.error = detail.empty() || detail == summary ? std::string(summary)

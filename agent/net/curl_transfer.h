@@ -26,10 +26,14 @@ class CurlTransfer {
   // Configures an easy handle for `request`. `request.body` is sent as it is (already
   // compressed); `request.compression` only names it in Content-Encoding. Fails on requests
   // libcurl would reject or that would put the wire format at risk (CR/LF in a header).
-  static core::Result<std::unique_ptr<CurlTransfer>> create(HttpClientRequest request,
+  static core::Result<std::unique_ptr<CurlTransfer>> create(const CurlLibrary& curl,
+                                                            HttpClientRequest request,
                                                             std::string_view user_agent);
 
-  explicit CurlTransfer(Key /*only create() makes one*/) {}
+  CurlTransfer(Key /*only create() makes one*/, const CurlLibrary& curl)
+      : curl_(&curl),
+        header_list_(nullptr, CurlSlistFree{&curl}),
+        easy_(nullptr, CurlEasyCleanup{&curl}) {}
   CurlTransfer(const CurlTransfer&) = delete;
   CurlTransfer& operator=(const CurlTransfer&) = delete;
 
@@ -46,6 +50,7 @@ class CurlTransfer {
   static std::size_t on_body(char* data, std::size_t size, std::size_t count, void* self);
   void add_header_line(std::string_view line);
 
+  const CurlLibrary* curl_;
   // Declared before easy_, so they outlive it: libcurl reads them until curl_easy_cleanup.
   CurlSlistPtr header_list_;
   std::string body_;

@@ -78,6 +78,9 @@ struct HttpClient::Impl {
   Impl(uv_loop_t* loop, telemetry::Logger& logger);
   ~Impl();
 
+  // Loads libcurl and creates the multi handle on first use (agent/net/curl_library.h says
+  // why); false, with unavailable_ set, when that failed.
+  bool ensure_curl();
   void send(HttpClientRequest request, Done done);
   void start(HttpClientRequest request, Done done);
   void compress_in_pool(HttpClientRequest request, Done done);
@@ -95,7 +98,7 @@ struct HttpClient::Impl {
   uv_loop_t* loop_;
   telemetry::Logger& logger_;
   std::string user_agent_ = std::string("vigil/") + kVersion;
-  CurlGlobal global_;
+  std::shared_ptr<const CurlLibrary> curl_;  // loaded by the first send()
   CurlMultiPtr multi_;
   std::string unavailable_;  // why the client cannot send, when libcurl failed to start
   UvTimer curl_timer_;       // libcurl's single timeout (CURLMOPT_TIMERFUNCTION)
@@ -112,26 +115,34 @@ struct HttpClient::Impl {
 };
 
 HttpClient::Impl::Impl(uv_loop_t* loop, telemetry::Logger& logger)
-    : loop_(loop), logger_(logger), curl_timer_(loop), deferred_timer_(loop) {
-  if (!global_.ok()) {
-    unavailable_ = "libcurl failed to initialise: " + global_.error();
+    : loop_(loop), logger_(logger), curl_timer_(loop), deferred_timer_(loop) {}
+
+bool HttpClient::Impl::ensure_curl() {
+  if (multi_) return true;
+  if (!unavailable_.empty()) return false;
+  auto loaded = CurlLibrary::load();
+  if (!loaded) {
+    unavailable_ = loaded.error().message;
   } else {
-    multi_.reset(curl_multi_init());
+    curl_ = std::move(*loaded);
+    multi_ = CurlMultiPtr(curl_->multi_init(), CurlMultiCleanup{curl_.get()});
     if (!multi_) unavailable_ = "libcurl could not create a multi handle";
   }
   if (multi_) {
-    CURLMcode rc = curl_multi_setopt(multi_.get(), CURLMOPT_SOCKETFUNCTION, &Impl::on_socket);
-    if (rc == CURLM_OK) rc = curl_multi_setopt(multi_.get(), CURLMOPT_SOCKETDATA, this);
+    CURLMcode rc = curl_->multi_setopt(multi_.get(), CURLMOPT_SOCKETFUNCTION, &Impl::on_socket);
+    if (rc == CURLM_OK) rc = curl_->multi_setopt(multi_.get(), CURLMOPT_SOCKETDATA, this);
     if (rc == CURLM_OK) {
-      rc = curl_multi_setopt(multi_.get(), CURLMOPT_TIMERFUNCTION, &Impl::on_timer);
+      rc = curl_->multi_setopt(multi_.get(), CURLMOPT_TIMERFUNCTION, &Impl::on_timer);
     }
-    if (rc == CURLM_OK) rc = curl_multi_setopt(multi_.get(), CURLMOPT_TIMERDATA, this);
+    if (rc == CURLM_OK) rc = curl_->multi_setopt(multi_.get(), CURLMOPT_TIMERDATA, this);
     if (rc != CURLM_OK) {
-      unavailable_ = std::string("libcurl refused the loop callbacks: ") + curl_multi_strerror(rc);
+      unavailable_ =
+          std::string("libcurl refused the loop callbacks: ") + curl_->multi_strerror(rc);
       multi_.reset();
     }
   }
   if (!unavailable_.empty()) logger_.error(kComponent, "{}", unavailable_);
+  return static_cast<bool>(multi_);
 }
 
 HttpClient::Impl::~Impl() {
@@ -148,7 +159,7 @@ void HttpClient::Impl::send(HttpClientRequest request, Done done) {
     complete(logger_, done, failure(std::string(kCancelled)));
     return;
   }
-  if (!multi_) {
+  if (!ensure_curl()) {
     defer(std::move(done), failure(unavailable_));
     return;
   }
@@ -202,7 +213,7 @@ void HttpClient::Impl::compress_in_pool(HttpClientRequest request, Done done) {
 }
 
 void HttpClient::Impl::start(HttpClientRequest request, Done done) {
-  auto transfer = CurlTransfer::create(std::move(request), user_agent_);
+  auto transfer = CurlTransfer::create(*curl_, std::move(request), user_agent_);
   if (!transfer) {
     defer(std::move(done), failure(transfer.error().message));
     return;
@@ -210,11 +221,12 @@ void HttpClient::Impl::start(HttpClientRequest request, Done done) {
   CURL* easy = (*transfer)->easy();
   transfers_.emplace(easy, Active{std::move(*transfer), std::move(done)});
   // Adding arms libcurl's timer through on_timer; the transfer starts from the loop.
-  CURLMcode rc = curl_multi_add_handle(multi_.get(), easy);
+  CURLMcode rc = curl_->multi_add_handle(multi_.get(), easy);
   if (rc != CURLM_OK) {
     auto node = transfers_.extract(easy);
-    defer(std::move(node.mapped().done),
-          failure(std::string("libcurl could not start the transfer: ") + curl_multi_strerror(rc)));
+    defer(
+        std::move(node.mapped().done),
+        failure(std::string("libcurl could not start the transfer: ") + curl_->multi_strerror(rc)));
   }
 }
 
@@ -237,9 +249,9 @@ void HttpClient::Impl::cancel_all() {
   std::vector<Done> cancelled;
   cancelled.reserve(transfers_.size() + compressing_.size() + deferred_.size());
   for (auto& [easy, active] : transfers_) {
-    CURLMcode rc = curl_multi_remove_handle(multi_.get(), easy);
+    CURLMcode rc = curl_->multi_remove_handle(multi_.get(), easy);
     if (rc != CURLM_OK) {
-      logger_.warn(kComponent, "removing a cancelled transfer: {}", curl_multi_strerror(rc));
+      logger_.warn(kComponent, "removing a cancelled transfer: {}", curl_->multi_strerror(rc));
     }
     cancelled.push_back(std::move(active.done));
   }
@@ -259,9 +271,9 @@ void HttpClient::Impl::socket_action(curl_socket_t fd, int flags) {
   // Runs from libuv callbacks, which an exception (only std::bad_alloc here) must not cross.
   try {
     int running = 0;
-    CURLMcode rc = curl_multi_socket_action(multi_.get(), fd, flags, &running);
+    CURLMcode rc = curl_->multi_socket_action(multi_.get(), fd, flags, &running);
     if (rc != CURLM_OK) {
-      logger_.warn(kComponent, "curl_multi_socket_action: {}", curl_multi_strerror(rc));
+      logger_.warn(kComponent, "curl_multi_socket_action: {}", curl_->multi_strerror(rc));
     }
     check_multi_info();
   } catch (const std::exception& e) {
@@ -272,7 +284,7 @@ void HttpClient::Impl::socket_action(curl_socket_t fd, int flags) {
 void HttpClient::Impl::check_multi_info() {
   std::weak_ptr<bool> guard = alive_;
   int queued = 0;
-  while (CURLMsg* msg = curl_multi_info_read(multi_.get(), &queued)) {
+  while (CURLMsg* msg = curl_->multi_info_read(multi_.get(), &queued)) {
     if (msg->msg != CURLMSG_DONE) continue;
     // The message dies with curl_multi_remove_handle: copy what we need first.
     CURL* easy = msg->easy_handle;
@@ -281,9 +293,9 @@ void HttpClient::Impl::check_multi_info() {
     if (node.empty()) continue;
     Active& active = node.mapped();
     HttpClientResponse response = active.transfer->finish(result);
-    CURLMcode rc = curl_multi_remove_handle(multi_.get(), easy);
+    CURLMcode rc = curl_->multi_remove_handle(multi_.get(), easy);
     if (rc != CURLM_OK) {
-      logger_.warn(kComponent, "removing a finished transfer: {}", curl_multi_strerror(rc));
+      logger_.warn(kComponent, "removing a finished transfer: {}", curl_->multi_strerror(rc));
     }
     active.transfer.reset();
     // Called after the handle left the multi handle, so the callback may send again at once.
@@ -306,7 +318,7 @@ int HttpClient::Impl::on_socket(CURL* /*easy*/, curl_socket_t fd, int what, void
 int HttpClient::Impl::watch_socket(curl_socket_t fd, int what, SocketWatch* watch) {
   if (what == CURL_POLL_REMOVE) {
     // Stop watching before libcurl closes the fd: polling a closed fd would confuse epoll.
-    if (curl_multi_assign(multi_.get(), fd, nullptr) != CURLM_OK) {
+    if (curl_->multi_assign(multi_.get(), fd, nullptr) != CURLM_OK) {
       logger_.warn(kComponent, "curl_multi_assign failed for fd {}", fd);
     }
     sockets_.erase(fd);
@@ -328,7 +340,7 @@ int HttpClient::Impl::watch_socket(curl_socket_t fd, int what, SocketWatch* watc
     fresh->poll.get()->data = fresh.get();
     watch = fresh.get();
     sockets_.emplace(fd, std::move(fresh));
-    if (curl_multi_assign(multi_.get(), fd, watch) != CURLM_OK) {
+    if (curl_->multi_assign(multi_.get(), fd, watch) != CURLM_OK) {
       logger_.warn(kComponent, "curl_multi_assign failed for fd {}", fd);
     }
   }
