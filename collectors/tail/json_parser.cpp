@@ -1,0 +1,216 @@
+#include "collectors/tail/json_parser.h"
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+
+#include <simdjson.h>
+
+namespace vigil::collectors::tail {
+namespace {
+
+namespace ondemand = simdjson::ondemand;
+
+std::string_view trim_right(std::string_view text) {
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\n' ||
+                           text.back() == '\r')) {
+    text.remove_suffix(1);
+  }
+  return text;
+}
+
+}  // namespace
+
+struct JsonFieldParser::Impl {
+  ondemand::parser parser;
+  // The line copied with the SIMDJSON_PADDING simdjson may read past its end.
+  std::unique_ptr<char[]> padded;
+  std::size_t padded_capacity = 0;
+  // The dotted key of the value being read (nested objects append ".key").
+  std::string key_path;
+  ParsedLine* out = nullptr;
+  ondemand::document doc;
+
+  bool parse(std::string_view line, ParsedLine& result) {
+    const std::size_t needed = line.size() + simdjson::SIMDJSON_PADDING;
+    if (padded_capacity < needed) {
+      padded_capacity = std::max(needed, 2 * padded_capacity);
+      padded = std::make_unique<char[]>(padded_capacity);
+    }
+    if (!line.empty()) std::memcpy(padded.get(), line.data(), line.size());
+    std::memset(padded.get() + line.size(), 0, simdjson::SIMDJSON_PADDING);
+    out = &result;
+    key_path.clear();
+    if (parser.iterate(padded.get(), line.size(), padded_capacity).get(doc)) return false;
+    ondemand::object object;
+    if (doc.get_object().get(object)) return false;
+    bool empty = true;
+    if (!walk_object(object, 1, empty)) return false;
+    // Nothing may follow the object: "{} x" is not one JSON document.
+    return doc.current_location().error() == simdjson::OUT_OF_BOUNDS;
+  }
+
+  // Reads each field of `object` as key_path + "." + key. `empty` tells whether it had none.
+  bool walk_object(ondemand::object& object, int depth, bool& empty) {
+    if (depth > kMaxJsonDepth) return false;
+    const std::size_t prefix = key_path.size();
+    for (auto field_result : object) {
+      ondemand::field field;
+      if (std::move(field_result).get(field)) return false;
+      std::string_view key;
+      if (field.unescaped_key().get(key)) return false;
+      empty = false;
+      key_path.resize(prefix);
+      if (prefix != 0) key_path += '.';
+      key_path += key;
+      // Top-level keys are views into simdjson's string buffer; dotted ones are stored.
+      if (!read_value(field.value(), depth, depth == 1 ? key : std::string_view())) return false;
+    }
+    key_path.resize(prefix);
+    return true;
+  }
+
+  void emit(int depth, std::string_view top_key, FieldValue value) {
+    const std::string_view key = depth == 1 ? top_key : out->store(key_path);
+    out->fields.push_back({key, value});
+  }
+
+  bool read_value(ondemand::value value, int depth, std::string_view top_key) {
+    ondemand::json_type type;
+    if (value.type().get(type)) return false;
+    switch (type) {
+      case ondemand::json_type::object: {
+        ondemand::object object;
+        if (value.get_object().get(object)) return false;
+        bool empty = true;
+        if (!walk_object(object, depth + 1, empty)) return false;
+        if (empty) emit(depth, top_key, FieldValue::string("{}"));
+        return true;
+      }
+      case ondemand::json_type::array: {
+        std::string_view text;
+        if (!array_text(value, depth, text)) return false;
+        emit(depth, top_key, FieldValue::string(text));
+        return true;
+      }
+      case ondemand::json_type::string: {
+        std::string_view text;
+        if (value.get_string().get(text)) return false;
+        emit(depth, top_key, FieldValue::string(text));
+        return true;
+      }
+      case ondemand::json_type::number: {
+        FieldValue number;
+        if (!read_number(value, number)) return false;
+        emit(depth, top_key, number);
+        return true;
+      }
+      case ondemand::json_type::boolean: {
+        bool b = false;
+        if (value.get_bool().get(b)) return false;
+        emit(depth, top_key, FieldValue::boolean(b, b ? "true" : "false"));
+        return true;
+      }
+      case ondemand::json_type::null: {
+        bool is_null = false;
+        if (value.is_null().get(is_null) || !is_null) return false;
+        emit(depth, top_key, FieldValue::null("null"));
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // Integers beyond int64 and numbers beyond double keep their text (no precision lost).
+  static bool read_number(ondemand::value& value, FieldValue& result) {
+    const std::string_view raw = trim_right(value.raw_json_token());
+    bool integral = false;
+    if (!is_json_number(raw, integral)) return false;
+    ondemand::number number;
+    if (value.get_number().get(number)) {
+      result = FieldValue::string(raw);  // valid grammar, out of every range
+      return true;
+    }
+    switch (number.get_number_type()) {
+      case ondemand::number_type::signed_integer:
+        result = FieldValue::integer(number.get_int64(), raw);
+        return true;
+      case ondemand::number_type::floating_point_number:
+        result = integral ? FieldValue::string(raw) : FieldValue::number(number.get_double(), raw);
+        return true;
+      default:  // unsigned_integer: 2^63 or more
+        result = FieldValue::string(raw);
+        return true;
+    }
+  }
+
+  // Validates an array element by element and returns its JSON text as written.
+  bool array_text(ondemand::value& value, int depth, std::string_view& text) {
+    const char* const begin = value.raw_json_token().data();
+    if (!validate(value, depth + 1)) return false;
+    // The iterator now stands on the first token after the array's ']' (the document is an
+    // object, so there always is one: ',' or '}'); the text runs back to that ']'.
+    const auto location = doc.current_location();
+    if (location.error()) return false;
+    const char* end = location.value_unsafe();
+    while (end > begin && end[-1] != ']') --end;
+    if (end == begin) return false;
+    text = std::string_view(begin, static_cast<std::size_t>(end - begin));
+    return true;
+  }
+
+  // Reads every value inside `value`, so malformed content in arrays is caught too.
+  bool validate(ondemand::value& value, int depth) {
+    if (depth > kMaxJsonDepth) return false;
+    ondemand::json_type type;
+    if (value.type().get(type)) return false;
+    switch (type) {
+      case ondemand::json_type::object: {
+        ondemand::object object;
+        if (value.get_object().get(object)) return false;
+        for (auto field_result : object) {
+          ondemand::field field;
+          std::string_view key;
+          if (std::move(field_result).get(field) || field.unescaped_key().get(key)) return false;
+          if (!validate(field.value(), depth + 1)) return false;
+        }
+        return true;
+      }
+      case ondemand::json_type::array: {
+        ondemand::array array;
+        if (value.get_array().get(array)) return false;
+        for (auto element_result : array) {
+          ondemand::value element;
+          if (std::move(element_result).get(element) || !validate(element, depth + 1)) return false;
+        }
+        return true;
+      }
+      case ondemand::json_type::string: {
+        std::string_view s;
+        return !value.get_string().get(s);
+      }
+      case ondemand::json_type::number: {
+        FieldValue ignored;
+        return read_number(value, ignored);
+      }
+      case ondemand::json_type::boolean: {
+        bool b = false;
+        return !value.get_bool().get(b);
+      }
+      case ondemand::json_type::null: {
+        bool is_null = false;
+        return !value.is_null().get(is_null) && is_null;
+      }
+    }
+    return false;
+  }
+};
+
+JsonFieldParser::JsonFieldParser() : impl_(std::make_unique<Impl>()) {}
+JsonFieldParser::~JsonFieldParser() = default;
+
+bool JsonFieldParser::parse(std::string_view line, ParsedLine& out) {
+  return impl_->parse(line, out);
+}
+
+}  // namespace vigil::collectors::tail

@@ -1,0 +1,49 @@
+#pragma once
+
+// Config of multiline assembly: the `multiline` table of a [[collectors.tail]] section.
+//
+//   [collectors.tail.multiline]          (or: multiline = { preset = "java" })
+//   start_pattern    = PCRE2 regex of the first line of an event
+//   continue_pattern = PCRE2 regex of the lines that continue an event
+//   preset           = "java" | "python" | "go"
+//   max_lines        = 500     lines per event; more start a new event (counted as cut)
+//   max_bytes        = "1MiB"  bytes per event, "\n" joins included; likewise
+//   flush_timeout    = "1s"    an event is emitted when no line arrived for this long
+// Exactly one of start_pattern, continue_pattern and preset; no table (or none of the three)
+// disables multiline assembly.
+
+#include <cstddef>
+#include <string>
+
+#include "agent/core/clock.h"
+
+namespace vigil::config {
+class ConfigReader;
+}
+
+namespace vigil::collectors::tail {
+
+enum class MultilinePreset : std::uint8_t { kNone, kJava, kPython, kGo };
+
+inline constexpr std::size_t kDefaultMultilineMaxLines = 500;
+inline constexpr std::size_t kDefaultMultilineMaxBytes = 1024 * 1024;
+inline constexpr std::size_t kMaxMultilineMaxBytes = 64 * 1024 * 1024;
+
+struct MultilineConfig {
+  std::string start_pattern;
+  std::string continue_pattern;
+  MultilinePreset preset = MultilinePreset::kNone;
+  std::size_t max_lines = kDefaultMultilineMaxLines;
+  std::size_t max_bytes = kDefaultMultilineMaxBytes;
+  core::Duration flush_timeout = std::chrono::seconds(1);
+
+  bool enabled() const {
+    return !start_pattern.empty() || !continue_pattern.empty() || preset != MultilinePreset::kNone;
+  }
+};
+
+// Reads `multiline` from the [[collectors.tail]] table `tail` (absent: disabled). Patterns are
+// compiled here so a bad one is reported at its key (file:line:col).
+MultilineConfig parse_multiline_config(config::ConfigReader& tail);
+
+}  // namespace vigil::collectors::tail
