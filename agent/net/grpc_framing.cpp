@@ -35,11 +35,11 @@ std::string_view trim(std::string_view s) {
 
 }  // namespace
 
-std::string encode_grpc_message(std::string_view message) {
+std::string encode_grpc_message(std::string_view message, bool compressed) {
   std::string out;
   out.reserve(kGrpcPrefixBytes + message.size());
   const auto length = static_cast<std::uint32_t>(message.size());
-  out.push_back('\0');  // responses are sent uncompressed
+  out.push_back(compressed ? '\1' : '\0');
   out.push_back(static_cast<char>((length >> 24) & 0xff));
   out.push_back(static_cast<char>((length >> 16) & 0xff));
   out.push_back(static_cast<char>((length >> 8) & 0xff));

@@ -39,8 +39,9 @@ inline constexpr std::size_t kGrpcPrefixBytes = 5;  // compressed flag + 32-bit 
 // The request encodings this server decodes, as sent in grpc-accept-encoding.
 inline constexpr std::string_view kGrpcAcceptEncoding = "identity,gzip,zstd";
 
-// The 5-byte prefix of one uncompressed message followed by the message.
-std::string encode_grpc_message(std::string_view message);
+// The 5-byte prefix of one message followed by the message; `compressed` sets the flag (the
+// message is then already compressed with the call's grpc-encoding).
+std::string encode_grpc_message(std::string_view message, bool compressed = false);
 
 // True for "application/grpc", "application/grpc+proto", "application/grpc;..." (and not for
 // look-alikes such as "application/grpc-web").
