@@ -23,7 +23,7 @@ class ChainSource final : public CredentialSource {
   SourceCheck check() const override {
     auto [index, check] = choose();
     if (index >= sources_.size()) return {false, tried(sources_.size())};
-    return {true, sources_[index]->name() + " (" + check.detail + ")"};
+    return check;
   }
 
   void fetch(CredentialsCallback done) override {
@@ -113,11 +113,14 @@ core::Result<std::unique_ptr<CredentialProvider>> make_default_credential_chain(
 }
 
 std::string describe_credential_source(const AwsAuthConfig& config, const Environment& env) {
-  SourcePtr chain = default_chain(make_context(config, env, nullptr));
+  AwsAuthConfig without_role = config;
+  without_role.role_arn.clear();
+  SourcePtr chain = default_chain(make_context(without_role, env, nullptr));
   SourceCheck check = chain->check();
   if (!check.configured) return "none: " + check.detail;
-  if (!config.role_arn.empty()) return "assume_role " + check.detail;
-  return check.detail;
+  std::string text = chain->name() + " (" + check.detail + ")";
+  if (!config.role_arn.empty()) text = "assume_role " + config.role_arn + ", with " + text;
+  return text;
 }
 
 std::string describe_credential_source(const AwsAuthConfig& config) {
