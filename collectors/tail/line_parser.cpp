@@ -292,6 +292,7 @@ ParserConfig parse_parser_config(config::ConfigReader& tail) {
       }
     }
   } else if (tail.has("regex")) {
+    tail.mark_read("regex");
     tail.error("regex", "only used with parser = \"regex\"");
   }
   config.message_field = tail.string("message_field", "");

@@ -191,7 +191,13 @@ class GoRule final : public MultilineRule {
       state_ = State::kHeld;
       return LineAction::kHold;
     }
-    if (is_go_goroutine_header(line)) state_ = State::kStack;
+    if (is_go_goroutine_header(line)) {
+      state_ = State::kStack;
+      return LineAction::kJoin;
+    }
+    // Inside a goroutine block only frames continue it: a log line written right after the
+    // dump (a restarted process appending to the same file) begins its own event.
+    if (state_ == State::kStack && !is_go_stack_line(line)) return begin(line);
     return LineAction::kJoin;
   }
 
@@ -224,6 +230,19 @@ bool is_java_continuation(std::string_view line) {
     if (is_java_elision(rest)) return true;
   }
   return is_java_exception_line(line);
+}
+
+// "\t/src/app/main.go:12 +0x65", "main.(*Server).handle(0x0, {0x4c3f60, 0xc000012345})",
+// "created by main.main in goroutine 1", "...additional frames elided...".
+bool is_go_stack_line(std::string_view line) {
+  line = trim_right(line);
+  if (line.starts_with('\t') || line.starts_with("created by ") ||
+      line == "...additional frames elided...") {
+    return true;
+  }
+  const std::size_t paren = line.find('(');
+  return paren != std::string_view::npos && paren > 0 && line.ends_with(')') &&
+         line.substr(0, paren).find(' ') == std::string_view::npos;
 }
 
 // "goroutine 1 [running]:", "goroutine 18 [chan receive, 2 minutes]:"

@@ -102,7 +102,8 @@ bool read_offset(std::string_view text, std::size_t& pos, bool colon_required,
   if (!hours || *hours > 23) return false;
   std::int64_t minutes = 0;
   const bool colon = consume(text, pos, ':');
-  if (colon || colon_required || (pos < text.size() && is_digit(text[pos]))) {
+  if (colon_required && !colon) return false;
+  if (colon || (pos < text.size() && is_digit(text[pos]))) {
     const auto m = read_number(text, pos, 2, 2);
     if (!m || *m > 59) return false;
     minutes = *m;
