@@ -33,7 +33,7 @@ AwsAuthConfig parse_aws_auth_config(config::ConfigReader& reader) {
   c.secret_access_key = reader.secret_string("secret_access_key", "");
   c.session_token = reader.secret_string("session_token", "");
   if (!c.access_key_id.empty() && c.secret_access_key.empty()) {
-    reader.error("secret_access_key", "must be set when access_key_id is");
+    reader.error("access_key_id", "needs secret_access_key as well");
   }
   if (c.access_key_id.empty() && !c.secret_access_key.empty()) {
     reader.error("access_key_id", "must be set when secret_access_key is");
