@@ -188,7 +188,7 @@ std::shared_ptr<const OtlpExporterConfig> parse_otlp_exporter_config(config::Con
   const std::string auth = reader.one_of("auth", "none", {"none", "sigv4"});
   if (auth == "sigv4") {
     config->auth = AuthKind::kSigV4;
-    config->sigv4_region = reader.string("region", "");
+    config->aws = aws::parse_aws_auth_config(reader);
     config->sigv4_service = reader.required_string("service");
     for (const auto& [name, value] : config->headers) {
       const std::string lowered = lower(name);

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "agent/app/component.h"
+#include "agent/aws/aws_auth_config.h"
 #include "agent/core/clock.h"
 #include "agent/core/signal.h"
 #include "agent/net/compression.h"
@@ -48,8 +49,10 @@ struct OtlpExporterConfig final : app::ComponentConfig {
   // Serialized export request bytes per request (before compression; for http/json, the JSON).
   std::uint64_t max_request_size = kDefaultMaxRequestSize;
   AuthKind auth = AuthKind::kNone;
-  std::string sigv4_region;   // "" = the AWS SDK's region chain
-  std::string sigv4_service;  // e.g. "xray"
+  // auth = "sigv4": the AWS keys every AWS-authenticated exporter has (region, credentials,
+  // profile, role) and the service the signature is for (e.g. "xray").
+  aws::AwsAuthConfig aws;
+  std::string sigv4_service;
 };
 
 // Reads the keys above; bad values are reported to the reader (file:line:col and key).

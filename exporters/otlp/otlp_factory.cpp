@@ -1,4 +1,5 @@
 #include "exporters/otlp/otlp_exporter.h"
+#include "exporters/otlp/sigv4_request_signer.h"
 
 namespace vigil::exporters::otlp_exporter {
 
@@ -19,12 +20,15 @@ app::ExporterFactory otlp_exporter_factory() {
     if (context.http_client == nullptr) {
       return core::make_error(spec.identity.id + ": no HTTP client in the agent");
     }
+    std::unique_ptr<RequestSigner> signer;
     if (config->auth == AuthKind::kSigV4) {
-      return core::make_error(spec.identity.id +
-                              ": auth = \"sigv4\" needs the AWS signer, which this build lacks");
+      auto sigv4 = SigV4RequestSigner::create(config->aws, config->sigv4_service, context,
+                                              spec.identity.id);
+      if (!sigv4) return core::make_error(spec.identity.id + ": " + sigv4.error().message);
+      signer = std::move(*sigv4);
     }
     return std::unique_ptr<app::Exporter>(
-        std::make_unique<OtlpExporter>(spec.identity.id, config, context, nullptr));
+        std::make_unique<OtlpExporter>(spec.identity.id, config, context, std::move(signer)));
   };
   return factory;
 }

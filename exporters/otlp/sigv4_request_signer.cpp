@@ -1,0 +1,78 @@
+#include "exporters/otlp/sigv4_request_signer.h"
+
+#include "agent/aws/credential_chain_context.h"
+#include "agent/telemetry/logger.h"
+
+namespace vigil::exporters::otlp_exporter {
+
+struct SigV4RequestSigner::Parts {
+  std::string service;
+  std::string component;
+  const core::Clock* clock = nullptr;
+  telemetry::Logger* logger = nullptr;
+  std::unique_ptr<aws::CredentialProvider> credentials;
+  std::unique_ptr<aws::RegionResolver> region_resolver;
+  // Made once the region is known.
+  std::unique_ptr<aws::SigV4Signer> signer;
+};
+
+core::Result<std::unique_ptr<SigV4RequestSigner>> SigV4RequestSigner::create(
+    const aws::AwsAuthConfig& auth, std::string service, const app::ComponentContext& context,
+    std::string component) {
+  auto parts = std::make_unique<Parts>();
+  parts->service = std::move(service);
+  parts->component = component;
+  parts->clock = context.clock;
+  parts->logger = context.logger;
+  auto chain =
+      aws::make_default_credential_chain(auth, aws::credential_chain_deps(context, component));
+  if (!chain) return std::unexpected(chain.error());
+  parts->credentials = std::move(*chain);
+  parts->region_resolver = std::make_unique<aws::RegionResolver>(
+      auth, aws::credential_chain_deps(context, std::move(component)));
+  return std::unique_ptr<SigV4RequestSigner>(new SigV4RequestSigner(std::move(parts)));
+}
+
+SigV4RequestSigner::SigV4RequestSigner(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
+
+SigV4RequestSigner::~SigV4RequestSigner() = default;
+
+void SigV4RequestSigner::sign(net::HttpClientRequest request,
+                              std::function<void(core::Result<net::HttpClientRequest>)> done) {
+  if (parts_->signer) {
+    sign_in_region(std::move(request), std::move(done));
+    return;
+  }
+  // The resolver never calls back after it is destroyed, and it dies with this signer.
+  parts_->region_resolver->resolve(
+      [this, request = std::move(request),
+       done = std::move(done)](core::Result<aws::RegionChoice> region) mutable {
+        if (!region) {
+          done(core::make_error("no AWS region: " + region.error().message));
+          return;
+        }
+        if (!parts_->signer) {
+          parts_->logger->info(parts_->component, "signing for {} in {} (region from {})",
+                               parts_->service, region->region, region->source);
+          parts_->signer = std::make_unique<aws::SigV4Signer>(
+              aws::SigningParams{.region = region->region, .service = parts_->service});
+        }
+        sign_in_region(std::move(request), std::move(done));
+      });
+}
+
+void SigV4RequestSigner::sign_in_region(
+    net::HttpClientRequest request,
+    std::function<void(core::Result<net::HttpClientRequest>)> done) {
+  parts_->credentials->get([this, request = std::move(request), done = std::move(done)](
+                               core::Result<aws::Credentials> credentials) mutable {
+    if (!credentials) {
+      done(core::make_error("no AWS credentials: " + credentials.error().message));
+      return;
+    }
+    parts_->signer->sign(request, *credentials, aws::wall_time(*parts_->clock));
+    done(std::move(request));
+  });
+}
+
+}  // namespace vigil::exporters::otlp_exporter

@@ -1,0 +1,40 @@
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "agent/app/component.h"
+#include "agent/aws/aws_auth_config.h"
+#include "agent/aws/credential_provider.h"
+#include "agent/aws/region.h"
+#include "agent/aws/sigv4_signer.h"
+#include "exporters/otlp/otlp_exporter.h"
+
+namespace vigil::exporters::otlp_exporter {
+
+// auth = "sigv4": signs each request with AWS Signature Version 4 for `service` (agent/aws),
+// with credentials from the SDKs' default chain and the region from the config, the
+// environment, the profile or IMDS (resolved once, on first use). The body it signs is the
+// one sent: the exporter compresses before it signs.
+class SigV4RequestSigner final : public RequestSigner {
+ public:
+  static core::Result<std::unique_ptr<SigV4RequestSigner>> create(
+      const aws::AwsAuthConfig& auth, std::string service, const app::ComponentContext& context,
+      std::string component);
+  ~SigV4RequestSigner() override;
+
+  void sign(net::HttpClientRequest request,
+            std::function<void(core::Result<net::HttpClientRequest>)> done) override;
+
+  struct Parts;  // what it signs with (public for create())
+
+ private:
+  explicit SigV4RequestSigner(std::unique_ptr<Parts> parts);
+  void sign_in_region(net::HttpClientRequest request,
+                      std::function<void(core::Result<net::HttpClientRequest>)> done);
+
+  std::unique_ptr<Parts> parts_;
+};
+
+}  // namespace vigil::exporters::otlp_exporter
