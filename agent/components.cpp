@@ -6,6 +6,7 @@
 #include "collectors/otlp/otlp_collector.h"
 #include "exporters/null/null_exporter.h"
 #include "exporters/otlp/otlp_exporter.h"
+#include "exporters/prometheus/pull_exporter.h"
 #include "exporters/stdout/stdout_exporter.h"
 
 namespace vigil {
@@ -22,6 +23,7 @@ const app::ComponentRegistry& builtin_components() {
           {
               exporters::stdout_exporter::stdout_exporter_factory(),
               exporters::null_exporter::null_exporter_factory(),
+              exporters::prometheus::pull_exporter_factory(),
               exporters::otlp_exporter::otlp_exporter_factory(),
           },
   };

@@ -14,11 +14,12 @@ from vigil_process import SOURCE_DIR, Vigil, free_port, http_get, run_vigil, tem
 
 def example_config(api_port, interval="1s"):
     """agent.toml.example with only its ports and the scrape interval changed (so the test is
-    fast and cannot collide with another process on 8686, 4317 or 4318)."""
+    fast and cannot collide with another process on 8686, 4317, 4318 or 9464)."""
     with open(os.path.join(SOURCE_DIR, "agent.toml.example")) as f:
         text = f.read()
     replacements = {
         'listen = "127.0.0.1:8686"': f'listen = "127.0.0.1:{api_port}"',
+        'listen = "127.0.0.1:9464"': f'listen = "127.0.0.1:{free_port()}"',
         'http_listen = "127.0.0.1:4318"': f'http_listen = "127.0.0.1:{free_port()}"',
         'grpc_listen = "127.0.0.1:4317"': f'grpc_listen = "127.0.0.1:{free_port()}"',
         'interval = "10s"': f'interval = "{interval}"',
@@ -74,7 +75,8 @@ class AgentRunTest(unittest.TestCase):
                 self.assertEqual(status, 200)
                 doc = json.loads(body)
                 self.assertTrue(doc["ready"])
-                self.assertEqual([e["id"] for e in doc["pipeline"]["exporters"]], ["stdout"])
+                self.assertEqual(sorted(e["id"] for e in doc["pipeline"]["exporters"]),
+                                 ["prometheus", "stdout"])
                 self.assertEqual(sorted(c["id"] for c in doc["pipeline"]["collectors"]),
                                  ["internal", "otlp"])
 

@@ -31,7 +31,7 @@ class RendererTest : public ::testing::Test {
     return out;
   }
 
-  testing::FakeClock clock_;
+  vigil::testing::FakeClock clock_;
   SeriesStore store_{SeriesStoreOptions{.staleness = 5min, .max_series = 0}, clock_};
 };
 

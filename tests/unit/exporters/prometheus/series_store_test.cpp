@@ -42,7 +42,7 @@ class SeriesStoreTest : public ::testing::Test {
     return *f.series.front();
   }
 
-  testing::FakeClock clock_;
+  vigil::testing::FakeClock clock_;
   SeriesStore store_{SeriesStoreOptions{}, clock_};
 };
 
