@@ -11,6 +11,9 @@ namespace {
 
 namespace ondemand = simdjson::ondemand;
 
+constexpr std::size_t kKeyBudgetPerByte = 4;
+constexpr std::size_t kKeyBudgetBase = 64 * 1024;
+
 std::string_view trim_right(std::string_view text) {
   while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\n' ||
                            text.back() == '\r')) {
@@ -28,6 +31,9 @@ struct JsonFieldParser::Impl {
   std::size_t padded_capacity = 0;
   // The dotted key of the value being read (nested objects append ".key").
   std::string key_path;
+  // Bytes of dotted keys this line may still store. A long prefix repeated over many children
+  // ({"<100 KB>":{"a":1,"b":1,...}}) would otherwise make a 1 MiB line store gigabytes.
+  std::size_t key_budget = 0;
   ParsedLine* out = nullptr;
   ondemand::document doc;
 
@@ -41,6 +47,7 @@ struct JsonFieldParser::Impl {
     std::memset(padded.get() + line.size(), 0, simdjson::SIMDJSON_PADDING);
     out = &result;
     key_path.clear();
+    key_budget = kKeyBudgetPerByte * line.size() + kKeyBudgetBase;
     if (parser.iterate(padded.get(), line.size(), padded_capacity).get(doc)) return false;
     ondemand::object object;
     if (doc.get_object().get(object)) return false;
@@ -70,9 +77,16 @@ struct JsonFieldParser::Impl {
     return true;
   }
 
-  void emit(int depth, std::string_view top_key, FieldValue value) {
-    const std::string_view key = depth == 1 ? top_key : out->store(key_path);
+  // False when the dotted keys would exceed their storage budget.
+  [[nodiscard]] bool emit(int depth, std::string_view top_key, FieldValue value) {
+    std::string_view key = top_key;
+    if (depth > 1) {
+      if (key_path.size() > key_budget) return false;
+      key_budget -= key_path.size();
+      key = out->store(key_path);
+    }
     out->fields.push_back({key, value});
+    return true;
   }
 
   bool read_value(ondemand::value value, int depth, std::string_view top_key) {
@@ -84,38 +98,32 @@ struct JsonFieldParser::Impl {
         if (value.get_object().get(object)) return false;
         bool empty = true;
         if (!walk_object(object, depth + 1, empty)) return false;
-        if (empty) emit(depth, top_key, FieldValue::string("{}"));
-        return true;
+        return !empty || emit(depth, top_key, FieldValue::string("{}"));
       }
       case ondemand::json_type::array: {
         std::string_view text;
         if (!array_text(value, depth, text)) return false;
-        emit(depth, top_key, FieldValue::string(text));
-        return true;
+        return emit(depth, top_key, FieldValue::string(text));
       }
       case ondemand::json_type::string: {
         std::string_view text;
         if (value.get_string().get(text)) return false;
-        emit(depth, top_key, FieldValue::string(text));
-        return true;
+        return emit(depth, top_key, FieldValue::string(text));
       }
       case ondemand::json_type::number: {
         FieldValue number;
         if (!read_number(value, number)) return false;
-        emit(depth, top_key, number);
-        return true;
+        return emit(depth, top_key, number);
       }
       case ondemand::json_type::boolean: {
         bool b = false;
         if (value.get_bool().get(b)) return false;
-        emit(depth, top_key, FieldValue::boolean(b, b ? "true" : "false"));
-        return true;
+        return emit(depth, top_key, FieldValue::boolean(b, b ? "true" : "false"));
       }
       case ondemand::json_type::null: {
         bool is_null = false;
         if (value.is_null().get(is_null) || !is_null) return false;
-        emit(depth, top_key, FieldValue::null("null"));
-        return true;
+        return emit(depth, top_key, FieldValue::null("null"));
       }
     }
     return false;

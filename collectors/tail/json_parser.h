@@ -10,7 +10,9 @@
 // Nested objects are flattened into dotted keys (an empty one becomes the string "{}"); arrays
 // keep their JSON text as written (validated element by element); integers that fit int64 are
 // kInt, larger ones (or beyond any double) keep their digits as a kString; other numbers are
-// kDouble. Nesting deeper than kMaxJsonDepth fails the line. Field keys are not deduplicated
+// kDouble. Nesting deeper than kMaxJsonDepth fails the line, and so do dotted keys longer in
+// total than 4 bytes per byte of the line plus 64 KiB (a long prefix repeated over many
+// children would otherwise store gigabytes for one line). Field keys are not deduplicated
 // here (ParsedLine::deduplicate_fields does it).
 // The parser keeps a padded copy of the line and simdjson's buffers between calls: steady state
 // allocates nothing. Not thread-safe: one per thread.

@@ -18,6 +18,7 @@ namespace vigil::collectors::tail {
 namespace {
 
 constexpr std::size_t kStorageBlockSize = 16 * 1024;
+constexpr std::size_t kRetainedStorage = 256 * 1024;
 // Above this many fields, duplicates are found by sorting instead of pairwise comparison.
 constexpr std::size_t kPairwiseDedupLimit = 32;
 // Fields that commonly hold the level, looked at by detect_severity (in this order).
@@ -210,6 +211,16 @@ void ParsedLine::clear() {
   severity_text = {};
   block_ = 0;
   used_ = 0;
+  // After a rare huge line, give its storage back rather than keep it for the file's lifetime.
+  std::size_t total = 0;
+  for (const Block& block : blocks_) total += block.size;
+  if (total > kRetainedStorage) {
+    if (blocks_.front().size > kRetainedStorage) {
+      blocks_.clear();
+    } else {
+      blocks_.resize(1);
+    }
+  }
 }
 
 char* ParsedLine::allocate(std::size_t size) {

@@ -204,5 +204,19 @@ TEST_F(JsonParserTest, ViewsStayValidWhileMoreKeysAreStored) {
   }
 }
 
+TEST_F(JsonParserTest, DottedKeysHaveAStorageBudget) {
+  // A 100 KB prefix repeated over 2,000 children would store 200 MB of keys for a 112 KB line.
+  std::string line = "{\"" + std::string(100000, 'p') + "\":{";
+  for (int i = 0; i < 2000; ++i) line += (i ? ",\"" : "\"") + std::to_string(i) + "\":1";
+  line += "}}";
+  EXPECT_FALSE(parse(line));
+  // The same number of children under a short prefix is fine.
+  line = "{\"p\":{";
+  for (int i = 0; i < 2000; ++i) line += (i ? ",\"" : "\"") + std::to_string(i) + "\":1";
+  line += "}}";
+  EXPECT_TRUE(parse(line));
+  EXPECT_EQ(out_.fields.size(), 2000u);
+}
+
 }  // namespace
 }  // namespace vigil::collectors::tail
