@@ -1,0 +1,102 @@
+#include "collectors/tail/checkpoint_writer.h"
+
+#include <unistd.h>
+
+#include <mutex>
+
+#include <fmt/format.h>
+
+#include "collectors/tail/checkpoint_store.h"
+
+namespace vigil::collectors::tail {
+
+struct CheckpointWriter::Shared {
+  std::mutex mutex;
+  std::uint64_t next_seq = 0;     // loop side
+  std::uint64_t written_seq = 0;  // under mutex
+  std::string path;
+  std::string temp_suffix;
+
+  // Writes `bytes` unless a newer write already landed.
+  Outcome write(std::uint64_t seq, const std::string& bytes) {
+    std::lock_guard lock(mutex);
+    if (seq <= written_seq) return {};
+    auto written = write_checkpoint_file(path, bytes, temp_suffix);
+    if (!written) return Outcome{false, written.error().message};
+    written_seq = seq;
+    return {};
+  }
+};
+
+CheckpointWriter::CheckpointWriter(std::string path, Offload offload,
+                                   std::function<std::string()> snapshot,
+                                   std::function<void(const Outcome&)> on_written)
+    : path_(std::move(path)),
+      offload_(std::move(offload)),
+      snapshot_(std::move(snapshot)),
+      on_written_(std::move(on_written)),
+      shared_(std::make_shared<Shared>()) {
+  shared_->path = path_;
+  // Unique among writers of this process (and of the previous generation during a reload).
+  shared_->temp_suffix =
+      fmt::format("{}.{:x}", ::getpid(), reinterpret_cast<std::uintptr_t>(shared_.get()));
+}
+
+CheckpointWriter::~CheckpointWriter() = default;
+
+void CheckpointWriter::changed() {
+  dirty_ = true;
+  if (in_flight_) return;  // folded into the next write
+  if (synchronous_) {
+    write_sync();
+  } else {
+    start_async();
+  }
+}
+
+void CheckpointWriter::start_async() {
+  dirty_ = false;
+  in_flight_ = true;
+  const std::uint64_t seq = ++shared_->next_seq;
+  auto bytes = std::make_shared<std::string>(snapshot_());
+  auto outcome = std::make_shared<Outcome>();
+  offload_([shared = shared_, seq, bytes, outcome] { *outcome = shared->write(seq, *bytes); },
+           [this, weak = std::weak_ptr<bool>(alive_), outcome] {
+             if (weak.expired()) return;
+             in_flight_ = false;
+             if (!outcome->ok) dirty_ = true;  // try again with the next change
+             on_written_(*outcome);
+             if (dirty_ && outcome->ok) {
+               if (synchronous_) {
+                 write_sync();
+               } else {
+                 start_async();
+               }
+             }
+             if (!in_flight_ && on_idle_) std::exchange(on_idle_, nullptr)();
+           });
+}
+
+void CheckpointWriter::write_sync() {
+  dirty_ = false;
+  const std::uint64_t seq = ++shared_->next_seq;
+  const Outcome outcome = shared_->write(seq, snapshot_());
+  if (!outcome.ok) dirty_ = true;
+  on_written_(outcome);
+}
+
+void CheckpointWriter::stop(std::function<void()> done) {
+  synchronous_ = true;
+  if (in_flight_) {
+    on_idle_ = std::move(done);
+    return;
+  }
+  if (dirty_) write_sync();
+  if (done) done();
+}
+
+void CheckpointWriter::flush_sync() {
+  if (dirty_) write_sync();
+}
+
+}  // namespace vigil::collectors::tail
