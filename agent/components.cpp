@@ -4,6 +4,7 @@
 #include "collectors/dummy/dummy_collector.h"
 #include "collectors/internal/internal_collector.h"
 #include "collectors/otlp/otlp_collector.h"
+#include "collectors/tail/tail_collector.h"
 #include "exporters/null/null_exporter.h"
 #include "exporters/otlp/otlp_exporter.h"
 #include "exporters/prometheus/pull_exporter.h"
@@ -18,6 +19,7 @@ const app::ComponentRegistry& builtin_components() {
               collectors::internal::internal_collector_factory(),
               collectors::dummy::dummy_collector_factory(),
               collectors::otlp::otlp_collector_factory(),
+              collectors::tail::tail_collector_factory(),
           },
       .exporters =
           {
