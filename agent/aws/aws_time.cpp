@@ -75,13 +75,13 @@ std::optional<std::chrono::system_clock::time_point> parse_iso8601(std::string_v
   return time_point_cast<system_clock::duration>(local - offset + fraction);
 }
 
-std::string format_iso8601(std::chrono::system_clock::time_point time) {
+std::string format_utc(std::chrono::system_clock::time_point time, const char* format) {
   const std::time_t seconds = std::chrono::system_clock::to_time_t(time);
   std::tm utc{};
   gmtime_r(&seconds, &utc);
   char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return text;
+  const std::size_t length = std::strftime(text, sizeof text, format, &utc);
+  return std::string(text, length);
 }
 
 }  // namespace vigil::aws

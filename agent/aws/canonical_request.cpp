@@ -6,19 +6,14 @@
 #include <utility>
 #include <vector>
 
+#include "agent/net/grpc_framing.h"
+
 namespace vigil::aws {
 
 namespace {
 
 bool is_unreserved(unsigned char c) {
   return std::isalnum(c) != 0 || c == '-' || c == '_' || c == '.' || c == '~';
-}
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
 }
 
 std::string lower(std::string_view text) {
@@ -65,21 +60,8 @@ std::string uri_encode(std::string_view text, bool keep_slash) {
 }
 
 std::string percent_decode(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '%' && i + 2 < text.size()) {
-      int hi = hex_value(text[i + 1]);
-      int lo = hex_value(text[i + 2]);
-      if (hi >= 0 && lo >= 0) {
-        out.push_back(static_cast<char>(hi * 16 + lo));
-        i += 2;
-        continue;
-      }
-    }
-    out.push_back(text[i]);
-  }
-  return out;
+  // gRPC's grpc-message decoding is plain RFC 3986 percent-decoding: the same rules.
+  return net::percent_decode_grpc_message(text);
 }
 
 core::Result<UrlParts> split_url(std::string_view url) {

@@ -52,6 +52,10 @@ class CredentialSource {
 using SourcePtr = std::unique_ptr<CredentialSource>;
 using ContextPtr = std::shared_ptr<const SourceContext>;
 
+// A source whose answer is known when it is made: keys from the config, the environment or a
+// profile (credential_source.cpp).
+SourcePtr make_fixed_source(std::string name, SourceCheck check, core::Result<Credentials> answer);
+
 // The links, one file each.
 SourcePtr make_config_source(ContextPtr context);       // config_source.cpp
 SourcePtr make_environment_source(ContextPtr context);  // environment_source.cpp

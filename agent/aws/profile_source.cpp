@@ -9,32 +9,30 @@ namespace vigil::aws {
 
 namespace {
 
+// "credentials-file, config-file": where the profile was found.
+std::string files_of(const Profile& profile) {
+  std::string text;
+  for (const auto& f : profile.files) text += (text.empty() ? "" : ", ") + f;
+  return text;
+}
+
 // Static keys of a profile. Errors name the files it was read from.
 core::Result<Credentials> static_keys(const Profile& profile) {
   Credentials credentials{
       profile.value("aws_access_key_id"), profile.value("aws_secret_access_key"),
       profile.value("aws_session_token"), std::nullopt, "profile:" + profile.name};
   if (credentials.access_key_id.empty() || credentials.secret_access_key.empty()) {
-    std::string files;
-    for (const auto& f : profile.files) files += (files.empty() ? "" : ", ") + f;
     return core::make_error("profile " + profile.name +
                             ": aws_access_key_id and aws_secret_access_key must both be set (" +
-                            files + ")");
+                            files_of(profile) + ")");
   }
   return credentials;
 }
 
-// The keys of a source_profile, as a source.
-class ProfileKeysSource final : public CredentialSource {
- public:
-  explicit ProfileKeysSource(Profile profile) : profile_(std::move(profile)) {}
-  std::string name() const override { return "profile:" + profile_.name; }
-  SourceCheck check() const override { return {true, "static keys"}; }
-  void fetch(CredentialsCallback done) override { done(static_keys(profile_)); }
-
- private:
-  Profile profile_;
-};
+// The static keys of a profile, as a source.
+SourcePtr profile_keys_source(const Profile& profile) {
+  return make_fixed_source("profile:" + profile.name, {true, "static keys"}, static_keys(profile));
+}
 
 class ProfileSource final : public CredentialSource {
  public:
@@ -82,13 +80,12 @@ class ProfileSource final : public CredentialSource {
       if (named) return core::make_error("profile " + name_ + " not found in " + files);
       return Plan{nullptr, {}, "no profile " + name_ + " in " + files};
     }
-    std::string in;
-    for (const auto& f : profile->files) in += (in.empty() ? "" : ", ") + f;
+    const std::string in = files_of(*profile);
     const std::string role_arn = profile->value("role_arn");
     if (!role_arn.empty()) return role_plan(*shared, *profile, role_arn, in);
     if (!profile->value("aws_access_key_id").empty()) {
       return Plan{
-          std::make_unique<ProfileKeysSource>(*profile),
+          profile_keys_source(*profile),
           "aws_access_key_id " + masked_key(profile->value("aws_access_key_id")) + " in " + in,
           {}};
     }
@@ -130,7 +127,7 @@ class ProfileSource final : public CredentialSource {
                                 source_profile +
                                 " has no static keys (vigil chains one role only)");
       }
-      base = std::make_unique<ProfileKeysSource>(std::move(*source));
+      base = profile_keys_source(*source);
       base_text = "profile:" + source_profile;
     } else if (credential_source == "Environment") {
       base = make_environment_source(context_);

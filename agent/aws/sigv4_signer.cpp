@@ -1,11 +1,11 @@
 #include "agent/aws/sigv4_signer.h"
 
 #include <cctype>
-#include <ctime>
 #include <utility>
 
 #include <openssl/crypto.h>
 
+#include "agent/aws/aws_time.h"
 #include "agent/aws/canonical_request.h"
 #include "agent/aws/sigv4_crypto.h"
 
@@ -31,12 +31,7 @@ bool is_signer_header(std::string_view name) {
 }  // namespace
 
 std::string amz_date(std::chrono::system_clock::time_point time) {
-  const std::time_t seconds = std::chrono::system_clock::to_time_t(time);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char text[17];
-  std::strftime(text, sizeof text, "%Y%m%dT%H%M%SZ", &utc);
-  return text;
+  return format_utc(time, "%Y%m%dT%H%M%SZ");
 }
 
 SigV4Signer::SigV4Signer(SigningParams params) : params_(std::move(params)) {}

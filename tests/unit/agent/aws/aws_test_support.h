@@ -62,6 +62,17 @@ class TempDir {
   std::string path_;
 };
 
+// An outbound request, for the signer.
+inline net::HttpClientRequest make_request(std::string method, std::string url,
+                                           net::HttpHeaders headers = {}, std::string body = "") {
+  net::HttpClientRequest r;
+  r.method = std::move(method);
+  r.url = std::move(url);
+  r.headers = std::move(headers);
+  r.body = std::move(body);
+  return r;
+}
+
 // Parses "a=1&b=x%2Fy" (form-encoded, as STS receives it).
 inline std::map<std::string, std::string> parse_form(std::string_view body) {
   std::map<std::string, std::string> out;
@@ -121,6 +132,31 @@ class StandIn {
   std::unique_ptr<net::HttpServer> server_;
 };
 
+// A stand-in service: one StandIn answering with answer().
+class StandInService {
+ public:
+  StandInService(uv_loop_t* loop, telemetry::Logger& logger, const core::Clock& clock)
+      : clock_(clock),
+        server_(loop, logger, [this](const StandIn::Seen& r) { return answer(r); }) {}
+  virtual ~StandInService() = default;
+  StandInService(const StandInService&) = delete;
+  StandInService& operator=(const StandInService&) = delete;
+
+  std::string url() const { return server_.url(); }
+  const StandIn& server() const { return server_; }
+
+ protected:
+  virtual net::HttpResponse answer(const StandIn::Seen& request) = 0;
+  // Expirations are this clock's wall time plus a lifetime.
+  std::chrono::system_clock::time_point expiring_in(std::chrono::seconds lifetime) const {
+    return wall_time(clock_) + lifetime;
+  }
+
+ private:
+  const core::Clock& clock_;
+  StandIn server_;
+};
+
 inline std::string credentials_json(const std::string& key, const std::string& secret,
                                     const std::string& token,
                                     std::chrono::system_clock::time_point expiration,
@@ -136,14 +172,9 @@ inline std::string credentials_json(const std::string& key, const std::string& s
 
 // IMDSv2: PUT /latest/api/token, the role list, the role's credentials, placement/region.
 // Tokens can be made invalid (as when their TTL passes), so reads get 401.
-class ImdsStandIn {
+class ImdsStandIn final : public StandInService {
  public:
-  ImdsStandIn(uv_loop_t* loop, telemetry::Logger& logger, const core::Clock& clock)
-      : clock_(clock),
-        server_(loop, logger, [this](const StandIn::Seen& r) { return answer(r); }) {}
-
-  std::string url() const { return server_.url(); }
-  const StandIn& server() const { return server_; }
+  using StandInService::StandInService;
   void invalidate_tokens() { valid_tokens_.clear(); }
   // Each credentials read hands out a new key "ASIAIMDS<n>" with secret "imds-secret-<n>".
   std::string key(int n) const { return "ASIAIMDS" + std::to_string(n); }
@@ -155,7 +186,7 @@ class ImdsStandIn {
   bool refuse_tokens = false;
 
  private:
-  net::HttpResponse answer(const StandIn::Seen& r) {
+  net::HttpResponse answer(const StandIn::Seen& r) override {
     if (r.method == "PUT" && r.path == "/latest/api/token") {
       if (refuse_tokens) return {403, {}, "Forbidden"};
       if (r.header("x-aws-ec2-metadata-token-ttl-seconds").empty()) return {400, {}, "no ttl"};
@@ -177,34 +208,27 @@ class ImdsStandIn {
               {{"Content-Type", "text/plain"}},
               credentials_json(key(credentials_served), secret(credentials_served),
                                "imds-session-token-" + std::to_string(credentials_served),
-                               wall_time(clock_) + lifetime, true)};
+                               expiring_in(lifetime), true)};
     }
     if (r.path == "/latest/meta-data/placement/region") return {200, {}, region};
     return {404, {}, "Not Found"};
   }
 
-  const core::Clock& clock_;
   int tokens_issued_ = 0;
   std::vector<std::string> valid_tokens_;
-  StandIn server_;
 };
 
 // The ECS / EKS Pod Identity endpoint: GET `path` with Authorization `token` (when not empty).
-class ContainerStandIn {
+class ContainerStandIn final : public StandInService {
  public:
-  ContainerStandIn(uv_loop_t* loop, telemetry::Logger& logger, const core::Clock& clock)
-      : clock_(clock),
-        server_(loop, logger, [this](const StandIn::Seen& r) { return answer(r); }) {}
-
-  std::string url() const { return server_.url(); }
-  const StandIn& server() const { return server_; }
+  using StandInService::StandInService;
   std::string path = "/v2/credentials/task-1";
   std::string token;
   int served = 0;
   std::chrono::seconds lifetime{3600};
 
  private:
-  net::HttpResponse answer(const StandIn::Seen& r) {
+  net::HttpResponse answer(const StandIn::Seen& r) override {
     if (r.method != "GET" || r.path != path) return {404, {}, "{\"message\":\"not found\"}"};
     if (r.header("authorization") != token) return {403, {}, "{\"message\":\"bad token\"}"};
     ++served;
@@ -212,24 +236,16 @@ class ContainerStandIn {
             {{"Content-Type", "application/json"}},
             credentials_json("ASIACONTAINER" + std::to_string(served),
                              "container-secret-" + std::to_string(served),
-                             "container-token-" + std::to_string(served),
-                             wall_time(clock_) + lifetime, false)};
+                             "container-token-" + std::to_string(served), expiring_in(lifetime),
+                             false)};
   }
-
-  const core::Clock& clock_;
-  StandIn server_;
 };
 
 // STS (query protocol, XML answers): AssumeRoleWithWebIdentity (unsigned, checks the token)
 // and AssumeRole (checks it is signed by `assume_role_caller`).
-class StsStandIn {
+class StsStandIn final : public StandInService {
  public:
-  StsStandIn(uv_loop_t* loop, telemetry::Logger& logger, const core::Clock& clock)
-      : clock_(clock),
-        server_(loop, logger, [this](const StandIn::Seen& r) { return answer(r); }) {}
-
-  std::string url() const { return server_.url(); }
-  const StandIn& server() const { return server_; }
+  using StandInService::StandInService;
   std::string web_identity_token = "eyJ.web-identity.token";
   std::string assume_role_caller;  // access key id that must sign AssumeRole
   int served = 0;
@@ -246,7 +262,7 @@ class StsStandIn {
                 "</Message>\n  </Error>\n  <RequestId>r-1</RequestId>\n</ErrorResponse>\n"};
   }
 
-  net::HttpResponse answer(const StandIn::Seen& r) {
+  net::HttpResponse answer(const StandIn::Seen& r) override {
     if (r.method != "POST" || r.path != "/") return error(404, "UnknownOperation", "no");
     last_form = parse_form(r.body);
     const std::string action = last_form["Action"];
@@ -274,8 +290,7 @@ class StsStandIn {
             "<" + action + "Response xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">\n  <" +
                 action + "Result>\n    <Credentials>\n      <SessionToken>sts-token-" + n +
                 "</SessionToken>\n      <SecretAccessKey>sts-secret-" + n +
-                "</SecretAccessKey>\n      <Expiration>" +
-                format_iso8601(wall_time(clock_) + lifetime) +
+                "</SecretAccessKey>\n      <Expiration>" + format_iso8601(expiring_in(lifetime)) +
                 "</Expiration>\n      <AccessKeyId>ASIASTS" + n +
                 "</AccessKeyId>\n    </Credentials>\n    <AssumedRoleUser>\n      "
                 "<Arn>arn:aws:sts::123456789012:assumed-role/r/s</Arn>\n    </AssumedRoleUser>\n  "
@@ -285,9 +300,6 @@ class StsStandIn {
                 "</ResponseMetadata>\n</" +
                 action + "Response>\n"};
   }
-
-  const core::Clock& clock_;
-  StandIn server_;
 };
 
 // A uv loop, the real HTTP client, a fake clock and scheduler (refresh timers), and a logger

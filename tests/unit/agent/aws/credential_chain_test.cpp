@@ -68,6 +68,17 @@ class CredentialChainTest : public AwsLoopTest {
     return get(*provider);
   }
 
+  // Credentials from a fresh chain, which must come from `source` with access key `key`.
+  std::optional<Credentials> expect_credentials(const AwsAuthConfig& config,
+                                                std::string_view source, std::string_view key) {
+    auto c = fetch_once(config);
+    EXPECT_TRUE(c) << c.error().message;
+    if (!c) return std::nullopt;
+    EXPECT_EQ(c->source, source);
+    EXPECT_EQ(c->access_key_id, key);
+    return *c;
+  }
+
   // Runs the loop until the provider hands out `key` (a background refresh landed), answering
   // from its cache meanwhile.
   bool wait_for_key(CredentialProvider& provider, const std::string& key) {
@@ -109,26 +120,20 @@ TEST_F(CredentialChainTest, EachSourceWinsOverTheLaterOnes) {
       "[default]\naws_access_key_id = AKIAPROFILE\naws_secret_access_key = profile-secret-1\n");
   env_.set("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", container_.path);
 
-  auto c = fetch_once(config);
-  ASSERT_TRUE(c) << c.error().message;
-  EXPECT_EQ(c->source, "config");
-  EXPECT_EQ(c->access_key_id, "AKIACONFIG");
+  std::optional<Credentials> c = expect_credentials(config, "config", "AKIACONFIG");
+  ASSERT_TRUE(c);
   EXPECT_EQ(c->secret_access_key, "config-secret-1");
   EXPECT_FALSE(c->expiration);
 
   config.access_key_id.clear();
   config.secret_access_key.clear();
-  c = fetch_once(config);
-  ASSERT_TRUE(c) << c.error().message;
-  EXPECT_EQ(c->source, "environment");
-  EXPECT_EQ(c->access_key_id, "AKIAENVIRONMENT");
+  c = expect_credentials(config, "environment", "AKIAENVIRONMENT");
+  ASSERT_TRUE(c);
   EXPECT_EQ(c->session_token, "environment-token-secret-1");
 
   env_.unset("AWS_ACCESS_KEY_ID");
-  c = fetch_once(config);
-  ASSERT_TRUE(c) << c.error().message;
-  EXPECT_EQ(c->source, "web_identity");
-  EXPECT_EQ(c->access_key_id, "ASIASTS1");
+  c = expect_credentials(config, "web_identity", "ASIASTS1");
+  ASSERT_TRUE(c);
   EXPECT_EQ(c->secret_access_key, "sts-secret-1");
   EXPECT_EQ(c->session_token, "sts-token-1");
   ASSERT_TRUE(c->expiration);
@@ -139,24 +144,18 @@ TEST_F(CredentialChainTest, EachSourceWinsOverTheLaterOnes) {
   EXPECT_EQ(sts_.last_form["WebIdentityToken"], sts_.web_identity_token);
 
   env_.unset("AWS_WEB_IDENTITY_TOKEN_FILE");
-  c = fetch_once(config);
-  ASSERT_TRUE(c) << c.error().message;
-  EXPECT_EQ(c->source, "profile:default");
-  EXPECT_EQ(c->access_key_id, "AKIAPROFILE");
+  c = expect_credentials(config, "profile:default", "AKIAPROFILE");
+  ASSERT_TRUE(c);
   EXPECT_EQ(c->secret_access_key, "profile-secret-1");
 
   std::filesystem::remove(credentials_file);
-  c = fetch_once(config);
-  ASSERT_TRUE(c) << c.error().message;
-  EXPECT_EQ(c->source, "container");
-  EXPECT_EQ(c->access_key_id, "ASIACONTAINER1");
+  c = expect_credentials(config, "container", "ASIACONTAINER1");
+  ASSERT_TRUE(c);
   EXPECT_EQ(c->session_token, "container-token-1");
 
   env_.unset("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI");
-  c = fetch_once(config);
-  ASSERT_TRUE(c) << c.error().message;
-  EXPECT_EQ(c->source, "imds");
-  EXPECT_EQ(c->access_key_id, "ASIAIMDS1");
+  c = expect_credentials(config, "imds", "ASIAIMDS1");
+  ASSERT_TRUE(c);
   EXPECT_EQ(c->secret_access_key, "imds-secret-1");
   EXPECT_EQ(c->session_token, "imds-session-token-1");
 
@@ -301,35 +300,29 @@ TEST_F(CredentialChainTest, SharedFilesWithTwoProfiles) {
               "s3 =\n  max_concurrent_requests = 20\n\n"
               "[ops]\naws_access_key_id = AKIA-NOT-A-PROFILE\n");
   AwsAuthConfig config;
-  auto c = fetch_once(config);
-  ASSERT_TRUE(c) << c.error().message;
-  EXPECT_EQ(c->source, "profile:default");
-  EXPECT_EQ(c->access_key_id, "AKIADEFAULT");
+  std::optional<Credentials> c = expect_credentials(config, "profile:default", "AKIADEFAULT");
+  ASSERT_TRUE(c);
   EXPECT_EQ(c->session_token, "");
 
   env_.set("AWS_PROFILE", "dev");
-  c = fetch_once(config);
-  ASSERT_TRUE(c) << c.error().message;
-  EXPECT_EQ(c->source, "profile:dev");
   // The credentials file wins over the config file for the same profile.
-  EXPECT_EQ(c->access_key_id, "AKIADEV");
+  c = expect_credentials(config, "profile:dev", "AKIADEV");
+  ASSERT_TRUE(c);
   EXPECT_EQ(c->secret_access_key, "dev-secret-1");
   EXPECT_EQ(c->session_token, "dev-token-secret-1");
 
   // `profile` in the config wins over AWS_PROFILE; [profile ops] of the config file, not [ops].
   config.profile = "ops";
-  c = fetch_once(config);
-  ASSERT_TRUE(c) << c.error().message;
-  EXPECT_EQ(c->source, "profile:ops");
-  EXPECT_EQ(c->access_key_id, "AKIAOPS");
+  c = expect_credentials(config, "profile:ops", "AKIAOPS");
+  ASSERT_TRUE(c);
   EXPECT_EQ(c->secret_access_key, "ops-secret-1");
 
   // A profile asked for by name that does not exist is an error, not a fall-through to IMDS.
   config.profile = "missing";
   config.imds_endpoint = imds_.url();
-  c = fetch_once(config);
-  ASSERT_FALSE(c);
-  EXPECT_THAT(c.error().message, HasSubstr("profile missing not found in " + home_.path()));
+  auto missing = fetch_once(config);
+  ASSERT_FALSE(missing);
+  EXPECT_THAT(missing.error().message, HasSubstr("profile missing not found in " + home_.path()));
   EXPECT_EQ(imds_.credentials_served, 0);
 
   // AWS_SHARED_CREDENTIALS_FILE and AWS_CONFIG_FILE move the files.
@@ -338,9 +331,7 @@ TEST_F(CredentialChainTest, SharedFilesWithTwoProfiles) {
   env_.set("AWS_SHARED_CREDENTIALS_FILE", home_.write("elsewhere/creds",
                                                       "[default]\naws_access_key_id = AKIAMOVED\n"
                                                       "aws_secret_access_key = moved-secret-1\n"));
-  c = fetch_once(config);
-  ASSERT_TRUE(c) << c.error().message;
-  EXPECT_EQ(c->access_key_id, "AKIAMOVED");
+  expect_credentials(config, "profile:default", "AKIAMOVED");
 }
 
 TEST_F(CredentialChainTest, ABrokenCredentialsFileIsReportedWithItsLineButNotItsText) {
@@ -363,10 +354,9 @@ TEST_F(CredentialChainTest, ProfileRoleWithASourceProfile) {
   AwsAuthConfig config;
   config.profile = "app";
   config.sts_endpoint = sts_.url();
-  auto c = fetch_once(config);
-  ASSERT_TRUE(c) << c.error().message;
-  EXPECT_EQ(c->source, "assume_role(profile:base)");
-  EXPECT_EQ(c->access_key_id, "ASIASTS1");
+  std::optional<Credentials> c =
+      expect_credentials(config, "assume_role(profile:base)", "ASIASTS1");
+  ASSERT_TRUE(c);
   EXPECT_EQ(sts_.last_form["Action"], "AssumeRole");
   EXPECT_EQ(sts_.last_form["RoleArn"], "arn:aws:iam::123456789012:role/app");
   EXPECT_EQ(sts_.last_form["RoleSessionName"], "app-session");
@@ -379,10 +369,8 @@ TEST_F(CredentialChainTest, ProfileWithAWebIdentityTokenFile) {
                   home_.write("jwt", sts_.web_identity_token) + "\n");
   AwsAuthConfig config;
   config.sts_endpoint = sts_.url();
-  auto c = fetch_once(config);
-  ASSERT_TRUE(c) << c.error().message;
-  EXPECT_EQ(c->source, "profile:default");
-  EXPECT_EQ(c->access_key_id, "ASIASTS1");
+  std::optional<Credentials> c = expect_credentials(config, "profile:default", "ASIASTS1");
+  ASSERT_TRUE(c);
   EXPECT_EQ(sts_.last_form["Action"], "AssumeRoleWithWebIdentity");
   EXPECT_THAT(sts_.last_form["RoleSessionName"], StartsWith("vigil-"));
 }
@@ -395,10 +383,8 @@ TEST_F(CredentialChainTest, ConfigRoleArnAssumesTheRoleWithTheChainsCredentials)
   config.role_arn = "arn:aws:iam::123456789012:role/writer";
   config.external_id = "ext-1";
   config.sts_endpoint = sts_.url();
-  auto c = fetch_once(config);
-  ASSERT_TRUE(c) << c.error().message;
-  EXPECT_EQ(c->source, "assume_role(environment)");
-  EXPECT_EQ(c->access_key_id, "ASIASTS1");
+  std::optional<Credentials> c = expect_credentials(config, "assume_role(environment)", "ASIASTS1");
+  ASSERT_TRUE(c);
   EXPECT_EQ(sts_.last_form["ExternalId"], "ext-1");
   const auto& request = sts_.server().seen().back();
   EXPECT_THAT(request.header("authorization"),

@@ -70,16 +70,6 @@ Credentials creds(std::string token = "") {
           std::nullopt, "test"};
 }
 
-net::HttpClientRequest req(std::string method, std::string url, net::HttpHeaders headers,
-                           std::string body) {
-  net::HttpClientRequest r;
-  r.method = std::move(method);
-  r.url = std::move(url);
-  r.headers = std::move(headers);
-  r.body = std::move(body);
-  return r;
-}
-
 // Requests shaped like the exporters' (CloudWatch query and JSON protocols, remote write to
 // Amazon Managed Prometheus, OTLP to X-Ray) and awkward ones (encoding, whitespace, repeats).
 std::vector<Case> exporter_like_cases() {
@@ -88,22 +78,23 @@ std::vector<Case> exporter_like_cases() {
   return {
       {{"us-east-1", "monitoring"},
        creds("FwoGZXIvYXdzEJr//////////wEaDH+session/token=="),
-       req("POST", "https://monitoring.us-east-1.amazonaws.com/",
-           {{"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"},
-            {"Content-Encoding", "gzip"}},
-           gzip_like),
+       testing::make_request("POST", "https://monitoring.us-east-1.amazonaws.com/",
+                             {{"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"},
+                              {"Content-Encoding", "gzip"}},
+                             gzip_like),
        t},
       {{"eu-west-1", "logs"},
        creds(),
-       req("POST", "https://logs.eu-west-1.amazonaws.com/",
-           {{"X-Amz-Target", "Logs_20140328.PutLogEvents"},
-            {"Content-Type", "application/x-amz-json-1.1"},
-            {"x-amzn-logs-format", "json/emf"}},
-           R"({"logGroupName":"/vigil","logStreamName":"h","logEvents":[]})"),
+       testing::make_request("POST", "https://logs.eu-west-1.amazonaws.com/",
+                             {{"X-Amz-Target", "Logs_20140328.PutLogEvents"},
+                              {"Content-Type", "application/x-amz-json-1.1"},
+                              {"x-amzn-logs-format", "json/emf"}},
+                             R"({"logGroupName":"/vigil","logStreamName":"h","logEvents":[]})"),
        t + 1h},
       {{"eu-central-1", "aps", /*add_content_sha256=*/true},
        creds("token"),
-       req("POST",
+       testing::make_request(
+           "POST",
            "https://aps-workspaces.eu-central-1.amazonaws.com/workspaces/ws-1234abcd/api/v1/"
            "remote_write",
            {{"Content-Type", "application/x-protobuf"},
@@ -113,12 +104,13 @@ std::vector<Case> exporter_like_cases() {
        t + 24h},
       {{"ap-southeast-2", "xray"},
        creds(),
-       req("POST", "http://127.0.0.1:4318/v1/traces", {{"Content-Type", "application/x-protobuf"}},
-           "otlp"),
+       testing::make_request("POST", "http://127.0.0.1:4318/v1/traces",
+                             {{"Content-Type", "application/x-protobuf"}}, "otlp"),
        t},
       {{"us-west-2", "execute-api"},
        creds(),
-       req("GET",
+       testing::make_request(
+           "GET",
            "https://api.example.com/a%20b/./c/../d//e%2Fslash/?z=last&b=2&a=1&a=0&empty=&flag"
            "&sp=hello%20world&tilde=~x&sl=%2F",
            {{"X-Custom", "  padded   inner   spaces  "},
@@ -130,7 +122,8 @@ std::vector<Case> exporter_like_cases() {
        t},
       {{"us-east-1", "sts"},
        creds(),
-       req("POST", "https://sts.amazonaws.com:443/",
+       testing::make_request(
+           "POST", "https://sts.amazonaws.com:443/",
            {{"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"}},
            "Action=AssumeRole&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A1%3Arole%2Fr"),
        t},
@@ -178,7 +171,8 @@ std::vector<Case> random_cases(std::size_t count) {
     cases.push_back(
         {{"us-east-1", "service" + std::to_string(i % 5), rng() % 2 == 0},
          c,
-         req(methods[i % methods.size()],
+         testing::make_request(
+             methods[i % methods.size()],
              "https://example.amazonaws.com" + path + (query.empty() ? "" : "?" + query),
              std::move(headers), rng() % 2 == 0 ? "" : random_bytes(64)),
          time});
