@@ -167,6 +167,14 @@ int command_check(const ConfigSource& source, const ComponentRegistry& registry)
   }
   std::fwrite(cfg->effective_toml.data(), 1, cfg->effective_toml.size(), stdout);
   if (!cfg->effective_toml.ends_with('\n')) std::fputc('\n', stdout);
+  auto print_notes = [](const ComponentIdentity& identity, const ComponentConfig* config) {
+    if (config == nullptr) return;
+    for (const auto& note : config->check_notes()) {
+      std::fprintf(stderr, "vigil check: %s: %s\n", identity.key_path.c_str(), note.c_str());
+    }
+  };
+  for (const auto& c : cfg->collectors) print_notes(c.identity, c.config.get());
+  for (const auto& e : cfg->exporters) print_notes(e.identity, e.config.get());
   std::fprintf(stderr, "vigil check: %s is valid\n", source.display_name().c_str());
   return kExitOk;
 }

@@ -54,6 +54,10 @@ struct ComponentConfig {
   // Addresses this component will listen on, as (key path, "HOST:PORT"): `vigil check` and
   // start-up test that they can be bound.
   virtual std::vector<std::pair<std::string, std::string>> listen_addresses() const { return {}; }
+  // Facts `vigil check` reports about this component once the file is valid, one line each,
+  // found without network and never a secret: e.g. an AWS exporter's
+  // "AWS credentials: " + aws::describe_credential_source(auth).
+  virtual std::vector<std::string> check_notes() const { return {}; }
 };
 
 // Identity shared by every component: kind, name (unique per kind), id ("kind" when the name
