@@ -8,6 +8,7 @@
 #include "exporters/null/null_exporter.h"
 #include "exporters/otlp/otlp_exporter.h"
 #include "exporters/prometheus/pull_exporter.h"
+#include "exporters/prometheus/remote_write_exporter.h"
 #include "exporters/stdout/stdout_exporter.h"
 
 namespace vigil {
@@ -27,6 +28,7 @@ const app::ComponentRegistry& builtin_components() {
               exporters::null_exporter::null_exporter_factory(),
               exporters::prometheus::pull_exporter_factory(),
               exporters::otlp_exporter::otlp_exporter_factory(),
+              exporters::prometheus::remote_write_exporter_factory(),
           },
   };
   return registry;
