@@ -120,24 +120,25 @@ void read_external_labels(config::ConfigReader& reader, RemoteWriteConfig& confi
 
 void read_auth(config::ConfigReader& reader, RemoteWriteConfig& config) {
   config.sigv4 = reader.one_of("auth", "none", {"none", "sigv4"}) == "sigv4";
-  // The AWS keys are read in both cases so that a key without auth = "sigv4" is reported
-  // as such rather than as unknown.
-  config.aws = aws::parse_aws_auth_config(reader);
-  config.sigv4_service = reader.string("service", kDefaultSigV4Service);
-  if (config.sigv4) {
-    for (const auto& [name, value] : config.headers) {
-      const std::string lowered = ascii_lower(name);
-      if (lowered == "authorization" || lowered.starts_with("x-amz-")) {
-        reader.table("headers").key_error(name, "is set by the SigV4 signature (auth = \"sigv4\")");
-      }
+  if (!config.sigv4) {
+    // Said plainly rather than as unknown keys.
+    for (std::string_view key : {"region", "access_key_id", "secret_access_key", "session_token",
+                                 "profile", "role_arn", "role_session_name", "external_id",
+                                 "imds_endpoint", "sts_endpoint", "service"}) {
+      if (!reader.has(key)) continue;
+      reader.mark_read(key);
+      reader.error(key, "is only used with auth = \"sigv4\"");
     }
-    if (config.sigv4_service.empty()) reader.error("service", "must not be empty");
     return;
   }
-  for (std::string_view key :
-       {"region", "access_key_id", "secret_access_key", "session_token", "profile", "role_arn",
-        "role_session_name", "external_id", "imds_endpoint", "sts_endpoint", "service"}) {
-    if (reader.has(key)) reader.error(key, "is only used with auth = \"sigv4\"");
+  config.aws = aws::parse_aws_auth_config(reader);
+  config.sigv4_service = reader.string("service", kDefaultSigV4Service);
+  if (config.sigv4_service.empty()) reader.error("service", "must not be empty");
+  for (const auto& [name, value] : config.headers) {
+    const std::string lowered = ascii_lower(name);
+    if (lowered == "authorization" || lowered.starts_with("x-amz-")) {
+      reader.table("headers").key_error(name, "is set by the SigV4 signature (auth = \"sigv4\")");
+    }
   }
 }
 
