@@ -57,9 +57,14 @@ core::Result<std::shared_ptr<const CurlLibrary>> CurlLibrary::load() {
   resolve(h, "curl_multi_strerror", lib->multi_strerror, missing);
   resolve(h, "curl_slist_append", lib->slist_append, missing);
   resolve(h, "curl_slist_free_all", lib->slist_free_all, missing);
+  decltype(&::curl_version_info) version_info = nullptr;
+  resolve(h, "curl_version_info", version_info, missing);
   if (!missing.empty()) {
     return core::make_error(
         fmt::format("{} lacks functions vigil needs (too old?): {}", kLibraryName, missing));
+  }
+  if (const curl_version_info_data* info = version_info(CURLVERSION_NOW); info != nullptr) {
+    lib->version_num = info->version_num;
   }
   CURLcode rc = lib->global_init_(CURL_GLOBAL_DEFAULT);
   if (rc != CURLE_OK) {

@@ -45,6 +45,9 @@ class CurlLibrary {
   decltype(&::curl_multi_strerror) multi_strerror = nullptr;
   decltype(&::curl_slist_append) slist_append = nullptr;
   decltype(&::curl_slist_free_all) slist_free_all = nullptr;
+  // The loaded library's version, as curl_version_info gives it (0x075801 is 7.88.1): some
+  // releases need working around.
+  unsigned int version_num = 0;
 
  private:
   CurlLibrary() = default;

@@ -76,6 +76,10 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
+bool h2c_reuse_is_broken(unsigned int version_num) {
+  return version_num >= 0x075700 && version_num < 0x080000;
+}
+
 long to_curl_ms(core::Duration d) {
   if (d <= core::Duration::zero()) return 0;  // libcurl's "no timeout"
   return static_cast<long>(std::chrono::ceil<std::chrono::milliseconds>(d).count());
@@ -144,6 +148,13 @@ core::Result<void> CurlTransfer::configure(const HttpClientRequest& request,
   if (request.http2 != 0) {
     // Concurrent requests wait to multiplex on one HTTP/2 connection rather than open more.
     opt.set(CURLOPT_PIPEWAIT, 1L);
+  }
+  if (request.http2 == 2 && h2c_reuse_is_broken(curl_->version_num)) {
+    // libcurl 7.87 and 7.88 (Debian 12 ships 7.88.1) fail every request that reuses a
+    // prior-knowledge h2c connection with "Error in the HTTP2 framing layer" (curl issue 10634,
+    // fixed in 8.0.0): each such request gets a connection of its own, closed after it.
+    opt.set(CURLOPT_FRESH_CONNECT, 1L);
+    opt.set(CURLOPT_FORBID_REUSE, 1L);
   }
 
   const TlsOptions& tls = request.tls;
