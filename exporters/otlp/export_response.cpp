@@ -25,7 +25,8 @@ namespace {
 namespace collector = opentelemetry::proto::collector;
 constexpr std::string_view kRetryInfoSuffix = "/google.rpc.RetryInfo";
 // Seconds beyond this saturate: nanoseconds in an int64 last about 292 years.
-constexpr std::int64_t kMaxDurationSeconds = std::numeric_limits<std::int64_t>::max() / 1'000'000'000 - 1;
+constexpr std::int64_t kMaxDurationSeconds =
+    std::numeric_limits<std::int64_t>::max() / 1'000'000'000 - 1;
 
 bool parse_message(google::protobuf::Message& message, std::string_view body) {
   return body.size() <= static_cast<std::size_t>(INT_MAX) &&
@@ -40,8 +41,8 @@ core::Result<void> decode_into(google::protobuf::Message& message, BodyEncoding 
     return {};
   }
   if (!parse_message(message, body)) {
-    return core::make_error(fmt::format("malformed {} ({} bytes)",
-                                        message.GetDescriptor()->full_name(), body.size()));
+    return core::make_error(
+        fmt::format("malformed {} ({} bytes)", message.GetDescriptor()->full_name(), body.size()));
   }
   return {};
 }
@@ -167,8 +168,10 @@ std::optional<core::Duration> parse_json_duration(std::string_view text) {
   }
   std::int64_t seconds = 0;
   auto [end, error] = std::from_chars(whole.data(), whole.data() + whole.size(), seconds);
-  if (error == std::errc::result_out_of_range) seconds = std::numeric_limits<std::int64_t>::max();
-  else if (error != std::errc() || end != whole.data() + whole.size()) return std::nullopt;
+  if (error == std::errc::result_out_of_range)
+    seconds = std::numeric_limits<std::int64_t>::max();
+  else if (error != std::errc() || end != whole.data() + whole.size())
+    return std::nullopt;
   std::int64_t nanos = 0;
   for (std::size_t i = 0; i < 9; ++i) {
     nanos = nanos * 10 + (i < fraction.size() ? fraction[i] - '0' : 0);
@@ -212,8 +215,8 @@ core::Result<std::string> decode_grpc_response_message(std::string_view body,
                                (std::uint64_t{byte(3)} << 8) | std::uint64_t{byte(4)};
   const std::string_view message = body.substr(net::kGrpcPrefixBytes);
   if (message.size() != length) {
-    return core::make_error(fmt::format("gRPC message announces {} bytes but {} follow", length,
-                                        message.size()));
+    return core::make_error(
+        fmt::format("gRPC message announces {} bytes but {} follow", length, message.size()));
   }
   if (flag > 1) return core::make_error(fmt::format("gRPC compressed flag {}", flag));
   if (flag == 0) {

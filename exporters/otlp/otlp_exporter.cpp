@@ -181,12 +181,11 @@ void OtlpExporter::transmit(const std::shared_ptr<Send>& send, net::HttpClientRe
   const EncodedRequest& part = (*send->requests)[send->progress.next_part];
   counters_->sent_bytes->add(part.body.size());
   counters_->uncompressed_bytes->add(part.uncompressed_bytes);
-  context_.http_client->send(
-      std::move(request),
-      [this, send, alive = std::weak_ptr<bool>(alive_)](net::HttpClientResponse response) {
-        if (alive.expired()) return;
-        on_response(send, response);
-      });
+  context_.http_client->send(std::move(request), [this, send, alive = std::weak_ptr<bool>(alive_)](
+                                                     net::HttpClientResponse response) {
+    if (alive.expired()) return;
+    on_response(send, response);
+  });
 }
 
 telemetry::Counter& OtlpExporter::requests_counter(const std::string& status) {
@@ -211,10 +210,10 @@ void OtlpExporter::on_response(const std::shared_ptr<Send>& send,
                                           : std::string(code))
         .add();
   } else {
-    result = classify_http_response(signal,
-                                    config_->protocol == Protocol::kHttpJson ? BodyEncoding::kJson
-                                                                             : BodyEncoding::kProtobuf,
-                                    response, context_.clock->unix_nanos());
+    result = classify_http_response(
+        signal,
+        config_->protocol == Protocol::kHttpJson ? BodyEncoding::kJson : BodyEncoding::kProtobuf,
+        response, context_.clock->unix_nanos());
     requests_counter(response.status == 0 ? "error" : std::to_string(response.status)).add();
   }
 

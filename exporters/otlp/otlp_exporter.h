@@ -42,7 +42,6 @@ class OtlpExporter final : public app::Exporter {
   OtlpExporter& operator=(const OtlpExporter&) = delete;
 
   void send(const core::Batch& batch, std::function<void(core::SendResult)> done) override;
-  void stop() override;
 
   // One batch on its way (shared with pool work and HTTP callbacks).
   struct Send;

@@ -17,8 +17,8 @@ constexpr std::array<std::string_view, 3> kSignalEndpointKeys = {
 
 // Headers the exporter writes itself: a configured one would contradict the body.
 constexpr std::string_view kReservedHeaders[] = {
-    "content-type", "content-encoding", "content-length", "transfer-encoding", "te", "host",
-    "connection",   "expect"};
+    "content-type", "content-encoding", "content-length", "transfer-encoding", "te",
+    "host",         "connection",       "expect"};
 
 std::string lower(std::string_view s) {
   std::string out(s);
@@ -180,11 +180,11 @@ std::shared_ptr<const OtlpExporterConfig> parse_otlp_exporter_config(config::Con
   const std::string compression = reader.one_of("compression", "gzip", {"gzip", "zstd", "none"});
   config->compression = net::parse_codec(compression).value_or(net::Codec::kGzip);
   read_headers(reader, *config);
-  config->timeout =
-      reader.duration("timeout", config->timeout, std::chrono::milliseconds(1), std::chrono::hours(1));
+  config->timeout = reader.duration("timeout", config->timeout, std::chrono::milliseconds(1),
+                                    std::chrono::hours(1));
   read_tls(reader, *config);
-  config->max_request_size = reader.size("max_request_size", kDefaultMaxRequestSize,
-                                         kMinRequestSize, kMaxRequestSize);
+  config->max_request_size =
+      reader.size("max_request_size", kDefaultMaxRequestSize, kMinRequestSize, kMaxRequestSize);
   const std::string auth = reader.one_of("auth", "none", {"none", "sigv4"});
   if (auth == "sigv4") {
     config->auth = AuthKind::kSigV4;

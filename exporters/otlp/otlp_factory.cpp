@@ -22,8 +22,8 @@ app::ExporterFactory otlp_exporter_factory() {
     }
     std::unique_ptr<RequestSigner> signer;
     if (config->auth == AuthKind::kSigV4) {
-      auto sigv4 = SigV4RequestSigner::create(config->aws, config->sigv4_service, context,
-                                              spec.identity.id);
+      auto sigv4 =
+          SigV4RequestSigner::create(config->aws, config->sigv4_service, context, spec.identity.id);
       if (!sigv4) return core::make_error(spec.identity.id + ": " + sigv4.error().message);
       signer = std::move(*sigv4);
     }

@@ -12,10 +12,10 @@ namespace vigil::exporters::otlp_exporter {
 
 // How far a batch that was cut into several requests got before an attempt failed.
 struct PartsProgress {
-  std::size_t next_part = 0;             // parts before it were answered (accepted or refused)
-  std::uint64_t rejected_items = 0;      // partial successes' rejected items so far
-  std::uint64_t refused_items = 0;       // items of parts refused with a permanent error
-  std::string first_problem;             // the first server message about either, for logs
+  std::size_t next_part = 0;         // parts before it were answered (accepted or refused)
+  std::uint64_t rejected_items = 0;  // partial successes' rejected items so far
+  std::uint64_t refused_items = 0;   // items of parts refused with a permanent error
+  std::string first_problem;         // the first server message about either, for logs
 };
 
 // Remembers the progress of batches whose retry is pending, so the retry resumes at the part

@@ -38,8 +38,8 @@ google::protobuf::Message* new_request(core::Signal signal, Arena& arena) {
 
 // `body` is the protobuf or JSON; `owned`, when not null, holds the same bytes and may be
 // taken instead of copied.
-core::Result<EncodedRequest> finish(std::string_view body, std::string* owned,
-                                    std::uint64_t items, const EncodeOptions& options) {
+core::Result<EncodedRequest> finish(std::string_view body, std::string* owned, std::uint64_t items,
+                                    const EncodeOptions& options) {
   EncodedRequest out;
   out.items = items;
   out.uncompressed_bytes = body.size();
@@ -47,8 +47,8 @@ core::Result<EncodedRequest> finish(std::string_view body, std::string* owned,
   if (options.compression != net::Codec::kNone && body.size() >= options.compression_threshold) {
     auto done = net::compress(options.compression, body);
     if (!done) {
-      return core::make_error(fmt::format("compressing a {}-byte request with {}: {}",
-                                          body.size(), net::to_string(options.compression),
+      return core::make_error(fmt::format("compressing a {}-byte request with {}: {}", body.size(),
+                                          net::to_string(options.compression),
                                           done.error().message));
     }
     compressed = std::move(*done);

@@ -11,9 +11,9 @@ namespace vigil::exporters::otlp_exporter {
 
 namespace {
 
+using google::protobuf::internal::WireFormatLite;
 using google::protobuf::io::CodedInputStream;
 using google::protobuf::io::CodedOutputStream;
-using google::protobuf::internal::WireFormatLite;
 
 // One level of an export request's nesting: the fields that hold the next level down. Every
 // other field of a message at this level is its "header", repeated in each piece it is cut into.
@@ -53,8 +53,8 @@ core::Result<Node> parse_node(std::string_view bytes, const Level& level) {
                       static_cast<int>(bytes.size()));
   Node node;
   const auto malformed = [&](std::size_t at) {
-    return core::make_error(fmt::format("malformed export request (at byte {} of a {}-byte message)",
-                                        at, bytes.size()));
+    return core::make_error(fmt::format(
+        "malformed export request (at byte {} of a {}-byte message)", at, bytes.size()));
   };
   while (true) {
     const auto start = static_cast<std::size_t>(in.CurrentPosition());

@@ -18,11 +18,10 @@ namespace {
 constexpr std::size_t kMaxTextInReason = 300;
 
 constexpr std::array<std::string_view, 17> kGrpcCodeNames = {
-    "OK",           "CANCELLED",         "UNKNOWN",        "INVALID_ARGUMENT",
-    "DEADLINE_EXCEEDED", "NOT_FOUND",    "ALREADY_EXISTS", "PERMISSION_DENIED",
-    "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE",
-    "UNIMPLEMENTED", "INTERNAL",         "UNAVAILABLE",    "DATA_LOSS",
-    "UNAUTHENTICATED"};
+    "OK",        "CANCELLED",      "UNKNOWN",           "INVALID_ARGUMENT",   "DEADLINE_EXCEEDED",
+    "NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION",
+    "ABORTED",   "OUT_OF_RANGE",   "UNIMPLEMENTED",     "INTERNAL",           "UNAVAILABLE",
+    "DATA_LOSS", "UNAUTHENTICATED"};
 
 // A body shown in a log: control characters and bytes outside ASCII become '?' (it may be
 // binary or in any charset), whitespace runs one space, cut to a line's worth.
@@ -232,8 +231,8 @@ core::SendResult classify_grpc_response(core::Signal signal,
     code = grpc_code_from_http_status(response.status);
     message = fmt::format("HTTP {} {} without grpc-status", response.status,
                           net::status_reason(response.status));
-    if (!response.body.empty()) fmt::format_to(std::back_inserter(message), ": {}",
-                                               printable(response.body));
+    if (!response.body.empty())
+      fmt::format_to(std::back_inserter(message), ": {}", printable(response.body));
   } else {
     // What gRPC libraries report for a call that ended without trailers.
     code = net::kGrpcInternal;
@@ -254,7 +253,8 @@ core::SendResult classify_grpc_response(core::Signal signal,
 
   std::optional<core::Duration> retry_delay;
   bool has_retry_info = false;
-  const std::string_view details_bin = net::find_header(response.headers, "grpc-status-details-bin");
+  const std::string_view details_bin =
+      net::find_header(response.headers, "grpc-status-details-bin");
   if (!details_bin.empty()) {
     if (auto bytes = decode_base64(details_bin)) {
       if (auto status = decode_rpc_status(BodyEncoding::kProtobuf, *bytes)) {

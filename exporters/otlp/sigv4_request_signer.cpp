@@ -44,21 +44,20 @@ void SigV4RequestSigner::sign(net::HttpClientRequest request,
     return;
   }
   // The resolver never calls back after it is destroyed, and it dies with this signer.
-  parts_->region_resolver->resolve(
-      [this, request = std::move(request),
-       done = std::move(done)](core::Result<aws::RegionChoice> region) mutable {
-        if (!region) {
-          done(core::make_error("no AWS region: " + region.error().message));
-          return;
-        }
-        if (!parts_->signer) {
-          parts_->logger->info(parts_->component, "signing for {} in {} (region from {})",
-                               parts_->service, region->region, region->source);
-          parts_->signer = std::make_unique<aws::SigV4Signer>(
-              aws::SigningParams{.region = region->region, .service = parts_->service});
-        }
-        sign_in_region(std::move(request), std::move(done));
-      });
+  parts_->region_resolver->resolve([this, request = std::move(request), done = std::move(done)](
+                                       core::Result<aws::RegionChoice> region) mutable {
+    if (!region) {
+      done(core::make_error("no AWS region: " + region.error().message));
+      return;
+    }
+    if (!parts_->signer) {
+      parts_->logger->info(parts_->component, "signing for {} in {} (region from {})",
+                           parts_->service, region->region, region->source);
+      parts_->signer = std::make_unique<aws::SigV4Signer>(
+          aws::SigningParams{.region = region->region, .service = parts_->service});
+    }
+    sign_in_region(std::move(request), std::move(done));
+  });
 }
 
 void SigV4RequestSigner::sign_in_region(

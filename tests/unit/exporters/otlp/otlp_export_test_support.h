@@ -56,7 +56,8 @@ inline ExportLogsServiceRequest logs_request(int resources, int scopes, int reco
         auto* record = sl->add_log_records();
         record->set_time_unix_nano(1'700'000'000'000'000'000 + static_cast<std::uint64_t>(i));
         record->set_severity_number(logs::SEVERITY_NUMBER_INFO);
-        std::string body = std::to_string(r) + "/" + std::to_string(s) + "/" + std::to_string(i) + " ";
+        std::string body =
+            std::to_string(r) + "/" + std::to_string(s) + "/" + std::to_string(i) + " ";
         body.resize(std::max(body.size(), body_bytes), 'x');
         record->mutable_body()->set_string_value(body);
         add_attribute(record->mutable_attributes(), "log.file.path", "/var/log/app.log");
@@ -158,9 +159,8 @@ inline ExportMetricsServiceRequest metrics_request(int points) {
 // Each item of a serialized request as its own serialized single-item request, in order.
 inline std::vector<std::string> items_of(core::Signal signal, std::string_view payload) {
   std::vector<std::string> out;
-  auto count = vigil::otlp::for_each_item(signal, payload, [&](const auto& single) {
-    out.push_back(single.SerializeAsString());
-  });
+  auto count = vigil::otlp::for_each_item(
+      signal, payload, [&](const auto& single) { out.push_back(single.SerializeAsString()); });
   EXPECT_TRUE(count.has_value()) << (count ? "" : count.error().message);
   return out;
 }

@@ -37,8 +37,8 @@ TEST(RequestEncoding, CompressesFromTheThresholdOn) {
   const std::string payload = logs_request(1, 1, 50).SerializeAsString();
   ASSERT_GE(payload.size(), kCompressionThreshold);
   for (net::Codec codec : {net::Codec::kGzip, net::Codec::kZstd}) {
-    auto out = encode_requests(core::Signal::kLogs, payload, 50,
-                               options(Protocol::kHttpProtobuf, codec));
+    auto out =
+        encode_requests(core::Signal::kLogs, payload, 50, options(Protocol::kHttpProtobuf, codec));
     ASSERT_TRUE(out.has_value());
     ASSERT_EQ(out->size(), 1u);
     EXPECT_EQ((*out)[0].codec, codec);
@@ -55,8 +55,8 @@ TEST(RequestEncoding, CompressesFromTheThresholdOn) {
 
 TEST(RequestEncoding, GrpcMessagesAreLengthPrefixed) {
   const std::string small = traces_request(1, 1).SerializeAsString();
-  auto out = encode_requests(core::Signal::kTraces, small, 1,
-                             options(Protocol::kGrpc, net::Codec::kZstd));
+  auto out =
+      encode_requests(core::Signal::kTraces, small, 1, options(Protocol::kGrpc, net::Codec::kZstd));
   ASSERT_TRUE(out.has_value());
   const std::string& body = (*out)[0].body;
   ASSERT_EQ(body.size(), small.size() + 5);
@@ -70,10 +70,9 @@ TEST(RequestEncoding, GrpcMessagesAreLengthPrefixed) {
   ASSERT_TRUE(out.has_value());
   const std::string& framed = (*out)[0].body;
   EXPECT_EQ(framed[0], '\1');
-  const std::size_t length = (std::size_t(std::uint8_t(framed[1])) << 24) |
-                             (std::size_t(std::uint8_t(framed[2])) << 16) |
-                             (std::size_t(std::uint8_t(framed[3])) << 8) |
-                             std::size_t(std::uint8_t(framed[4]));
+  const std::size_t length =
+      (std::size_t(std::uint8_t(framed[1])) << 24) | (std::size_t(std::uint8_t(framed[2])) << 16) |
+      (std::size_t(std::uint8_t(framed[3])) << 8) | std::size_t(std::uint8_t(framed[4]));
   EXPECT_EQ(length, framed.size() - 5);
   EXPECT_EQ(inflate(net::Codec::kGzip, framed.substr(5)), large);
 }

@@ -120,8 +120,11 @@ TEST(RequestSplit, MetricsAreCutBetweenDataPointsKeepingTheMetricsShape) {
 
 TEST(RequestSplit, AnItemLargerThanTheLimitTravelsAlone) {
   auto request = logs_request(1, 1, 5, 50);
-  request.mutable_resource_logs(0)->mutable_scope_logs(0)->mutable_log_records(2)
-      ->mutable_body()->set_string_value(std::string(5000, 'b'));
+  request.mutable_resource_logs(0)
+      ->mutable_scope_logs(0)
+      ->mutable_log_records(2)
+      ->mutable_body()
+      ->set_string_value(std::string(5000, 'b'));
   const std::string payload = request.SerializeAsString();
   auto parts = split_request(core::Signal::kLogs, payload, 1024);
   ASSERT_TRUE(parts.has_value());
@@ -152,8 +155,8 @@ TEST(RequestSplit, UnknownFieldsOfAResourceGroupAreKept) {
   for (const RequestPart& part : *parts) {
     ExportLogsServiceRequest parsed;
     ASSERT_TRUE(parsed.ParseFromString(part.payload));
-    const auto& unknown = parsed.resource_logs(0).GetReflection()->GetUnknownFields(
-        parsed.resource_logs(0));
+    const auto& unknown =
+        parsed.resource_logs(0).GetReflection()->GetUnknownFields(parsed.resource_logs(0));
     ASSERT_EQ(unknown.field_count(), 1);
     EXPECT_EQ(unknown.field(0).number(), 99);
     EXPECT_EQ(unknown.field(0).varint(), 7u);
@@ -193,7 +196,8 @@ TEST(RequestSplit, RandomRequestsAndLimits) {
     expect_within(*parts, max);
     expect_same_items(core::Signal::kLogs, payload, *parts);
 
-    const std::string metrics = metrics_request(static_cast<int>(random() % 20)).SerializeAsString();
+    const std::string metrics =
+        metrics_request(static_cast<int>(random() % 20)).SerializeAsString();
     auto metric_parts = split_request(core::Signal::kMetrics, metrics, max);
     ASSERT_TRUE(metric_parts.has_value());
     expect_within(*metric_parts, max);

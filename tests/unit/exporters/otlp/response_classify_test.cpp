@@ -61,8 +61,8 @@ TEST(HttpClassification, SuccessIsOkWithPartialSuccessCounted) {
   ExportLogsServiceResponse answer;
   answer.mutable_partial_success()->set_rejected_log_records(7);
   answer.mutable_partial_success()->set_error_message("7 records too old");
-  auto result = classify(http(200, {{"content-type", "application/x-protobuf"}},
-                              answer.SerializeAsString()));
+  auto result =
+      classify(http(200, {{"content-type", "application/x-protobuf"}}, answer.SerializeAsString()));
   EXPECT_EQ(result.status, Status::kOk);
   EXPECT_EQ(result.rejected_items, 7u);
   EXPECT_EQ(result.reason, "7 records too old");
@@ -101,8 +101,8 @@ TEST(HttpClassification, RetryAfterInBothFormsAndRetryInfo) {
   result = classify(http(503, {{"retry-after", "Tue, 14 Nov 2023 22:00:00 GMT"}}));
   EXPECT_EQ(result.retry_after, core::Duration::zero());
   // No header: a RetryInfo in the Status body.
-  result = classify(http(503, {{"content-type", "application/x-protobuf"}},
-                         status_body(14, "busy", 2500ms)));
+  result = classify(
+      http(503, {{"content-type", "application/x-protobuf"}}, status_body(14, "busy", 2500ms)));
   EXPECT_EQ(result.retry_after, core::Duration(2500ms));
   EXPECT_EQ(result.reason, "HTTP 503 Service Unavailable: busy");
   // The header wins over the body.
@@ -118,16 +118,16 @@ TEST(HttpClassification, RetryAfterInBothFormsAndRetryInfo) {
 }
 
 TEST(HttpClassification, PermanentErrorsCarryTheServersMessage) {
-  auto result = classify(http(400, {{"content-type", "application/x-protobuf"}},
-                              status_body(3, "invalid span id")));
+  auto result = classify(
+      http(400, {{"content-type", "application/x-protobuf"}}, status_body(3, "invalid span id")));
   EXPECT_EQ(result.status, Status::kPermanent);
   EXPECT_EQ(result.reason, "HTTP 400 Bad Request: invalid span id");
-  result = classify(http(400, {{"content-type", "application/json"}},
-                         R"({"code":3,"message":"bad \"json\""})"),
-                    BodyEncoding::kJson);
+  result = classify(
+      http(400, {{"content-type", "application/json"}}, R"({"code":3,"message":"bad \"json\""})"),
+      BodyEncoding::kJson);
   EXPECT_EQ(result.reason, "HTTP 400 Bad Request: bad \"json\"");
-  result = classify(http(413, {{"content-type", "text/html"}},
-                         "<html>\n  <body>Too   large</body>\n</html>"));
+  result = classify(
+      http(413, {{"content-type", "text/html"}}, "<html>\n  <body>Too   large</body>\n</html>"));
   EXPECT_EQ(result.reason, "HTTP 413 Payload Too Large: <html> <body>Too large</body> </html>");
   // A gzip-compressed answer is read too.
   auto gz = net::compress(net::Codec::kGzip, status_body(16, "bad token"));
@@ -214,9 +214,8 @@ TEST(GrpcClassification, OkReadsPartialSuccessFromTheLengthPrefixedMessage) {
   // Compressed with the response's grpc-encoding.
   auto gz = net::compress(net::Codec::kGzip, answer.SerializeAsString());
   ASSERT_TRUE(gz.has_value());
-  result = classify_grpc_response(
-      core::Signal::kTraces,
-      grpc(0, {{"grpc-encoding", "gzip"}}, net::encode_grpc_message(*gz, true)));
+  result = classify_grpc_response(core::Signal::kTraces, grpc(0, {{"grpc-encoding", "gzip"}},
+                                                              net::encode_grpc_message(*gz, true)));
   EXPECT_EQ(result.rejected_items, 2u);
   // Empty message: full success.
   result = classify_grpc_response(core::Signal::kTraces, grpc(0, {}, net::encode_grpc_message("")));
@@ -234,9 +233,15 @@ TEST(GrpcClassification, TrailersOnlyAndBrokenProxies) {
   EXPECT_EQ(result.status, Status::kRetryable);
   EXPECT_EQ(result.reason, "gRPC UNAVAILABLE: draining");
   // A proxy's HTTP error without grpc-status: mapped by the gRPC table.
-  for (auto [status, code] : std::vector<std::pair<int, int>>{
-           {400, 13}, {401, 16}, {403, 7}, {404, 12}, {429, 14}, {502, 14}, {503, 14}, {504, 14},
-           {500, 2}}) {
+  for (auto [status, code] : std::vector<std::pair<int, int>>{{400, 13},
+                                                              {401, 16},
+                                                              {403, 7},
+                                                              {404, 12},
+                                                              {429, 14},
+                                                              {502, 14},
+                                                              {503, 14},
+                                                              {504, 14},
+                                                              {500, 2}}) {
     net::HttpClientResponse proxy;
     proxy.status = status;
     proxy.body = "upstream says no";
