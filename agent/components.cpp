@@ -2,9 +2,11 @@
 #include "agent/components.h"
 
 #include "collectors/dummy/dummy_collector.h"
+#include "collectors/host/host_collector.h"
 #include "collectors/internal/internal_collector.h"
 #include "collectors/otlp/otlp_collector.h"
 #include "collectors/tail/tail_collector.h"
+#include "exporters/cloudwatch/cloudwatch_exporter.h"
 #include "exporters/null/null_exporter.h"
 #include "exporters/otlp/otlp_exporter.h"
 #include "exporters/prometheus/pull_exporter.h"
@@ -21,6 +23,7 @@ const app::ComponentRegistry& builtin_components() {
               collectors::dummy::dummy_collector_factory(),
               collectors::otlp::otlp_collector_factory(),
               collectors::tail::tail_collector_factory(),
+              collectors::host::host_collector_factory(),
           },
       .exporters =
           {
@@ -29,6 +32,7 @@ const app::ComponentRegistry& builtin_components() {
               exporters::prometheus::pull_exporter_factory(),
               exporters::otlp_exporter::otlp_exporter_factory(),
               exporters::prometheus::remote_write_exporter_factory(),
+              exporters::cloudwatch::cloudwatch_exporter_factory(),
           },
   };
   return registry;
