@@ -54,7 +54,7 @@ std::optional<Fingerprint> read_fingerprint(int fd, std::uint32_t length);
 struct FileIdentity {
   std::uint64_t dev = 0;
   std::uint64_t ino = 0;
-  bool same_inode(const FileIdentity& other) const { return dev == other.dev && ino == other.ino; }
+  bool operator==(const FileIdentity&) const = default;
 };
 
 // Whether the open file `fd` still starts with the bytes `known` covers (a file shorter than

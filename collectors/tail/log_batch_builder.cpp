@@ -202,8 +202,10 @@ std::size_t LogBatchBuilder::add(const RecordFields& record) {
   // Sizes first: a LogRecord's length prefix precedes it.
   std::size_t body_value = record.typed_body != nullptr ? any_value_size(*record.typed_body, body)
                                                         : len_field_size(body.size);
-  std::size_t size = len_field_size(body_value) + 9;  // body, observed time
-  if (record.time_unix_nanos) size += 9;
+  std::size_t size = len_field_size(body_value);
+  // Fields at their default value are left out, as protobuf does.
+  if (record.observed_unix_nanos != 0) size += 9;
+  if (record.time_unix_nanos.value_or(0) != 0) size += 9;
   if (record.severity_number != 0) {
     size += 1 + wire::varint_size(static_cast<std::uint64_t>(record.severity_number));
   }
@@ -223,11 +225,14 @@ std::size_t LogBatchBuilder::add(const RecordFields& record) {
 
   const std::size_t at = payload_.size();
   // resize_and_overwrite: the record is written once, without zero-filling its bytes first.
-  payload_.resize_and_overwrite(at + len_field_size(size), [&](char* buffer, std::size_t n) {
+  // (The size is returned explicitly: libstdc++ 12 passes the grown capacity as `n` after a
+  // reallocation.)
+  const std::size_t new_size = at + len_field_size(size);
+  payload_.resize_and_overwrite(new_size, [&](char* buffer, std::size_t) {
     char* p = buffer + at;
     *p++ = kTagLen2;  // ScopeLogs.log_records
     p = wire::put_varint(p, size);
-    if (record.time_unix_nanos) {
+    if (record.time_unix_nanos.value_or(0) != 0) {
       *p++ = kTagTime;
       p = put_fixed64(p, static_cast<std::uint64_t>(*record.time_unix_nanos));
     }
@@ -265,9 +270,11 @@ std::size_t LogBatchBuilder::add(const RecordFields& record) {
       p = wire::put_varint(p, any);
       p = put_any_value(p, f.value, value);
     }
-    *p++ = kTagObservedTime;
-    p = put_fixed64(p, static_cast<std::uint64_t>(record.observed_unix_nanos));
-    return n;
+    if (record.observed_unix_nanos != 0) {
+      *p++ = kTagObservedTime;
+      p = put_fixed64(p, static_cast<std::uint64_t>(record.observed_unix_nanos));
+    }
+    return new_size;
   });
   ++records_;
   return sanitized;

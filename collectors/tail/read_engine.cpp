@@ -71,8 +71,11 @@ bool ReadEngine::open_cursor(ReadTask& task, ReadReport& report) {
     report.status = Status::kReplaced;
     return false;
   }
-  // Polling a closed file costs a stat, not a descriptor, until it has something new.
-  if (static_cast<std::uint64_t>(st.st_size) == c.read_offset && !task.finishing &&
+  // Polling a closed file costs a stat, not a descriptor, until it has something new (or its
+  // first bytes were never fingerprinted: started at its end).
+  const bool fingerprinted =
+      c.fingerprint.length >= std::min<std::uint64_t>(config_->fingerprint_size, c.read_offset);
+  if (static_cast<std::uint64_t>(st.st_size) == c.read_offset && fingerprinted && !task.finishing &&
       !task.multiline_due) {
     report.status = Status::kUnchanged;
     return false;
