@@ -30,7 +30,7 @@ vigil_pkg(OPENSSL openssl libssl-dev)
 vigil_pkg(FMT fmt libfmt-dev)
 vigil_pkg(SIMDJSON simdjson libsimdjson-dev)
 vigil_pkg(PCRE2 libpcre2-8 libpcre2-dev)
-vigil_pkg(LIBXML2 libxml-2.0 libxml2-dev)  # STS answers (agent/aws)
+vigil_pkg(EXPAT expat libexpat1-dev)  # STS answers (agent/aws)
 
 # Linked statically: libprotobuf.so costs about 2 MiB of resident memory in every process just
 # for its dynamic symbols and relocations; the archive contributes only the code vigil uses.

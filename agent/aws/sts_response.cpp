@@ -2,9 +2,9 @@
 
 #include <climits>
 #include <memory>
+#include <vector>
 
-#include <libxml/parser.h>
-#include <libxml/tree.h>
+#include <expat.h>
 
 #include "agent/aws/aws_time.h"
 
@@ -12,93 +12,134 @@ namespace vigil::aws {
 
 namespace {
 
-struct DocFree {
-  void operator()(xmlDoc* doc) const { xmlFreeDoc(doc); }
+struct ParserFree {
+  void operator()(XML_ParserStruct* parser) const { XML_ParserFree(parser); }
 };
-using Doc = std::unique_ptr<xmlDoc, DocFree>;
+using Parser = std::unique_ptr<XML_ParserStruct, ParserFree>;
 
-Doc read_xml(std::string_view xml) {
-  if (xml.size() > INT_MAX) return nullptr;
-  // No network, no entity substitution, no DTD loading; errors stay off stderr.
-  return Doc(xmlReadMemory(xml.data(), static_cast<int>(xml.size()), "sts.xml", nullptr,
-                           XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING));
+// What an STS answer carries, collected by element path while expat streams the document:
+// <XxxResponse><XxxResult><Credentials><AccessKeyId>..., or
+// <ErrorResponse><Error><Code>...
+struct StsDocument {
+  XML_Parser parser = nullptr;  // to stop it from a handler
+  std::string root;
+  std::vector<std::string> open;  // element names from the root down to the current one
+  std::string text;               // text of the innermost open element
+  bool in_result_credentials = false;
+  std::string access_key_id, secret_access_key, session_token, expiration;
+  bool has_credentials = false;
+  bool has_error = false;
+  std::string error_code, error_message;
+};
+
+bool ends_with(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
 }
 
-bool named(const xmlNode* node, std::string_view name) {
-  return node->type == XML_ELEMENT_NODE && node->name != nullptr &&
-         name == reinterpret_cast<const char*>(node->name);
-}
-
-const xmlNode* child(const xmlNode* parent, std::string_view name) {
-  if (parent == nullptr) return nullptr;
-  for (const xmlNode* n = parent->children; n != nullptr; n = n->next) {
-    if (named(n, name)) return n;
-  }
-  return nullptr;
-}
-
-std::string text_of(const xmlNode* node) {
-  if (node == nullptr) return {};
-  std::string out;
-  for (const xmlNode* n = node->children; n != nullptr; n = n->next) {
-    if ((n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) && n->content != nullptr) {
-      out += reinterpret_cast<const char*>(n->content);
-    }
-  }
+std::string trimmed(const std::string& s) {
   // Pretty-printed answers put whitespace around values.
-  const auto first = out.find_first_not_of(" \t\r\n");
+  const auto first = s.find_first_not_of(" \t\r\n");
   if (first == std::string::npos) return {};
-  const auto last = out.find_last_not_of(" \t\r\n");
-  return out.substr(first, last - first + 1);
+  const auto last = s.find_last_not_of(" \t\r\n");
+  return s.substr(first, last - first + 1);
 }
 
-// Element names end in the operation: AssumeRoleWithWebIdentityResponse/...Result.
-bool ends_with(const xmlNode* node, std::string_view suffix) {
-  if (node->type != XML_ELEMENT_NODE || node->name == nullptr) return false;
-  std::string_view name = reinterpret_cast<const char*>(node->name);
-  return name.size() >= suffix.size() && name.substr(name.size() - suffix.size()) == suffix;
+void XMLCALL on_start(void* data, const XML_Char* name, const XML_Char** /*attributes*/) {
+  auto& doc = *static_cast<StsDocument*>(data);
+  if (doc.open.empty()) doc.root = name;
+  doc.open.emplace_back(name);
+  doc.text.clear();
+  const auto& o = doc.open;
+  if (o.size() == 3 && o[2] == "Credentials" && ends_with(o[1], "Result") &&
+      ends_with(o[0], "Response") && o[0] != "ErrorResponse") {
+    doc.has_credentials = true;
+  }
+  if (o.size() == 2 && o[0] == "ErrorResponse" && o[1] == "Error") doc.has_error = true;
+}
+
+void XMLCALL on_end(void* data, const XML_Char* /*name*/) {
+  auto& doc = *static_cast<StsDocument*>(data);
+  const auto& o = doc.open;
+  if (o.size() == 4 && o[2] == "Credentials" && ends_with(o[1], "Result") &&
+      o[0] != "ErrorResponse") {
+    std::string value = trimmed(doc.text);
+    if (o[3] == "AccessKeyId") doc.access_key_id = std::move(value);
+    if (o[3] == "SecretAccessKey") doc.secret_access_key = std::move(value);
+    if (o[3] == "SessionToken") doc.session_token = std::move(value);
+    if (o[3] == "Expiration") doc.expiration = std::move(value);
+  } else if (o.size() == 3 && o[0] == "ErrorResponse" && o[1] == "Error") {
+    if (o[2] == "Code") doc.error_code = trimmed(doc.text);
+    if (o[2] == "Message") doc.error_message = trimmed(doc.text);
+  }
+  doc.open.pop_back();
+  doc.text.clear();
+}
+
+void XMLCALL on_text(void* data, const XML_Char* s, int len) {
+  auto& doc = *static_cast<StsDocument*>(data);
+  // Answers are a few KiB: a runaway text node means this is not one.
+  if (doc.text.size() + static_cast<std::size_t>(len) <= 64 * 1024) doc.text.append(s, len);
+}
+
+// STS answers have no DTD: a document with one (and so possible entity expansion) is refused.
+void XMLCALL on_doctype(void* data, const XML_Char* /*name*/, const XML_Char* /*sysid*/,
+                        const XML_Char* /*pubid*/, int /*has_internal_subset*/) {
+  XML_StopParser(static_cast<StsDocument*>(data)->parser, XML_FALSE);
+}
+
+// Parses `xml` with expat (no external entities are ever loaded by it); nullopt when the
+// document is not well-formed XML.
+std::optional<StsDocument> read_sts(std::string_view xml) {
+  if (xml.size() > INT_MAX) return std::nullopt;
+  Parser parser(XML_ParserCreate("UTF-8"));
+  if (!parser) return std::nullopt;
+  StsDocument doc;
+  doc.parser = parser.get();
+  XML_SetUserData(parser.get(), &doc);
+  XML_SetElementHandler(parser.get(), on_start, on_end);
+  XML_SetCharacterDataHandler(parser.get(), on_text);
+  XML_SetStartDoctypeDeclHandler(parser.get(), on_doctype);
+  XML_SetParamEntityParsing(parser.get(), XML_PARAM_ENTITY_PARSING_NEVER);
+  if (XML_Parse(parser.get(), xml.data(), static_cast<int>(xml.size()), XML_TRUE) !=
+      XML_STATUS_OK) {
+    return std::nullopt;
+  }
+  if (doc.root.empty()) return std::nullopt;
+  return doc;
 }
 
 }  // namespace
 
 core::Result<Credentials> parse_sts_credentials(std::string_view xml, std::string source) {
-  Doc doc = read_xml(xml);
-  const xmlNode* root = doc ? xmlDocGetRootElement(doc.get()) : nullptr;
-  if (root == nullptr) return core::make_error("STS answer is not XML");
-  if (!ends_with(root, "Response") || named(root, "ErrorResponse")) {
-    return core::make_error("STS answer is not an AssumeRole response (root element <" +
-                            std::string(reinterpret_cast<const char*>(root->name)) + ">)");
+  auto doc = read_sts(xml);
+  if (!doc) return core::make_error("STS answer is not XML");
+  if (!ends_with(doc->root, "Response") || doc->root == "ErrorResponse") {
+    return core::make_error("STS answer is not an AssumeRole response (root element <" + doc->root +
+                            ">)");
   }
-  const xmlNode* result = nullptr;
-  for (const xmlNode* n = root->children; n != nullptr; n = n->next) {
-    if (ends_with(n, "Result")) result = n;
-  }
-  const xmlNode* credentials_node = child(result, "Credentials");
-  if (credentials_node == nullptr) return core::make_error("STS answer without <Credentials>");
+  if (!doc->has_credentials) return core::make_error("STS answer without <Credentials>");
   Credentials credentials;
   credentials.source = std::move(source);
-  credentials.access_key_id = text_of(child(credentials_node, "AccessKeyId"));
-  credentials.secret_access_key = text_of(child(credentials_node, "SecretAccessKey"));
-  credentials.session_token = text_of(child(credentials_node, "SessionToken"));
+  credentials.access_key_id = std::move(doc->access_key_id);
+  credentials.secret_access_key = std::move(doc->secret_access_key);
+  credentials.session_token = std::move(doc->session_token);
   if (credentials.access_key_id.empty() || credentials.secret_access_key.empty() ||
       credentials.session_token.empty()) {
     return core::make_error(
         "STS answer without AccessKeyId, SecretAccessKey or SessionToken in <Credentials>");
   }
-  const std::string expiration = text_of(child(credentials_node, "Expiration"));
-  auto when = parse_iso8601(expiration);
-  if (!when) return core::make_error("STS answer with a bad Expiration \"" + expiration + "\"");
+  auto when = parse_iso8601(doc->expiration);
+  if (!when) {
+    return core::make_error("STS answer with a bad Expiration \"" + doc->expiration + "\"");
+  }
   credentials.expiration = *when;
   return credentials;
 }
 
 std::optional<StsError> parse_sts_error(std::string_view xml) {
-  Doc doc = read_xml(xml);
-  const xmlNode* root = doc ? xmlDocGetRootElement(doc.get()) : nullptr;
-  if (root == nullptr || !named(root, "ErrorResponse")) return std::nullopt;
-  const xmlNode* error = child(root, "Error");
-  if (error == nullptr) return std::nullopt;
-  return StsError{text_of(child(error, "Code")), text_of(child(error, "Message"))};
+  auto doc = read_sts(xml);
+  if (!doc || doc->root != "ErrorResponse" || !doc->has_error) return std::nullopt;
+  return StsError{std::move(doc->error_code), std::move(doc->error_message)};
 }
 
 }  // namespace vigil::aws

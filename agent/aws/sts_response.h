@@ -10,7 +10,9 @@
 namespace vigil::aws {
 
 // STS speaks the AWS query protocol: answers are XML (the botocore model lists no other
-// protocol for it), parsed here with libxml2 (no network, no external entities).
+// protocol for it), parsed here with expat (a document with a DTD is refused, so no entity is ever
+// expanded; expat loads nothing from outside). libxml2 would do as well but pulls ICU into every
+// process at start: 2.3 MiB more resident memory.
 
 // The <Credentials> (AccessKeyId, SecretAccessKey, SessionToken, Expiration) of an
 // <AssumeRoleWithWebIdentityResponse> or <AssumeRoleResponse>. Errors never quote the document.

@@ -1,4 +1,4 @@
-// STS answers (AssumeRoleWithWebIdentity, AssumeRole, ErrorResponse), XML through libxml2.
+// STS answers (AssumeRoleWithWebIdentity, AssumeRole, ErrorResponse), XML through expat.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
