@@ -4,7 +4,7 @@
 #   packaging/dev.sh test   install what is missing (also `npm ci` in tests/integration/otel-js
 #                           when its package-lock.json changed), build, run the whole test suite
 #                           (unit + integration, the unit tests under ASan+UBSan, then every
-#                           libFuzzer target for FUZZ_SECONDS each, default 30; 0 skips them)
+#                           libFuzzer target for FUZZ_SECONDS each, default 20; 0 skips them)
 # Build directories: build/ (Release), build-asan/ (sanitizers), build-fuzz/ (clang-16,
 # libFuzzer). JOBS overrides parallelism.
 set -euo pipefail
@@ -44,11 +44,11 @@ case "${1:-}" in
     configure_and_build build-asan -DVIGIL_SANITIZE=ON
     (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
        ctest --output-on-failure -L unit -j "$JOBS")
-    if [[ "${FUZZ_SECONDS:-30}" != 0 ]]; then
-      echo "== fuzz targets, ${FUZZ_SECONDS:-30}s each"
+    if [[ "${FUZZ_SECONDS:-20}" != 0 ]]; then
+      echo "== fuzz targets, ${FUZZ_SECONDS:-20}s each"
       CC=clang-16 CXX=clang++-16 configure_and_build build-fuzz -DVIGIL_FUZZ=ON \
         -DVIGIL_BUILD_TESTS=OFF
-      tests/fuzz/run.sh build-fuzz "${FUZZ_SECONDS:-30}"
+      tests/fuzz/run.sh build-fuzz "${FUZZ_SECONDS:-20}"
     fi
     ;;
   *)
