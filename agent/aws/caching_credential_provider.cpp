@@ -48,6 +48,16 @@ void CachingCredentialProvider::get(std::function<void(core::Result<Credentials>
   if (!fetching_) start_fetch();
 }
 
+void CachingCredentialProvider::invalidate() {
+  if (!cached_ || options_.clock->monotonic() - cached_at_ < kMinAgeToInvalidate) return;
+  if (options_.logger != nullptr) {
+    options_.logger->warn(options_.component, "AWS refused the credentials from {}; fetching again",
+                          describe(*cached_));
+  }
+  cached_.reset();
+  refresh_timer_.reset();
+}
+
 void CachingCredentialProvider::start_fetch() {
   fetching_ = true;
   std::weak_ptr<void> alive = alive_;
@@ -76,6 +86,7 @@ void CachingCredentialProvider::on_fetched(core::Result<Credentials> result) {
       }
     }
     cached_ = std::move(*result);
+    cached_at_ = options_.clock->monotonic();
     last_error_.reset();
     failures_ = 0;
     if (cached_->expiration) schedule_refresh(refresh_delay(*cached_));

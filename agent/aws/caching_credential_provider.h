@@ -32,10 +32,13 @@ class CachingCredentialProvider final : public CredentialProvider {
   ~CachingCredentialProvider() override;
 
   void get(std::function<void(core::Result<Credentials>)> done) override;
+  void invalidate() override;
 
   // Credentials stop being handed out this long before they expire (a request signed with them
   // must still reach AWS in time).
   static constexpr core::Duration kExpiryMargin = std::chrono::seconds(15);
+  // invalidate() keeps credentials younger than this.
+  static constexpr core::Duration kMinAgeToInvalidate = std::chrono::seconds(10);
 
  private:
   bool usable(const Credentials& credentials) const;
@@ -48,6 +51,7 @@ class CachingCredentialProvider final : public CredentialProvider {
   SourcePtr source_;
   Options options_;
   std::optional<Credentials> cached_;
+  core::MonoTime cached_at_{};
   std::vector<std::function<void(core::Result<Credentials>)>> waiters_;
   bool fetching_ = false;
   std::optional<core::Error> last_error_;

@@ -29,6 +29,11 @@ class CredentialProvider {
  public:
   virtual ~CredentialProvider() = default;
   virtual void get(std::function<void(core::Result<Credentials>)> done) = 0;
+  // AWS refused the credentials get() gave (ExpiredToken, InvalidClientTokenId,
+  // UnrecognizedClientException): forget them, so the next get() fetches again. Ignored for
+  // credentials fetched in the last 10 s, so an exporter that reports every refusal cannot make
+  // the provider spin.
+  virtual void invalidate() {}
 };
 
 // What the chain needs from the agent (see credential_chain_context.h for an exporter's

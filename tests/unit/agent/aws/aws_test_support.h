@@ -4,12 +4,8 @@
 // project's own HTTP server over 127.0.0.1, driven through the real HTTP client, plus a uv loop
 // fixture that records the agent's log lines (to check no secret is ever written) and temp dirs.
 
-#include <stdlib.h>
-#include <unistd.h>
-
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <functional>
 #include <map>
 #include <memory>
@@ -30,36 +26,16 @@
 #include "agent/net/uv_timer.h"
 #include "agent/telemetry/logger.h"
 #include "tests/unit/support/fake_clock.h"
+#include "tests/unit/support/temp_dir.h"
 
 namespace vigil::aws::testing {
 
 using namespace std::chrono_literals;
 
-// A directory under $TMPDIR removed with everything in it.
-class TempDir {
+// Temp dirs named vigil-aws-XXXXXX.
+class TempDir : public vigil::testing::TempDir {
  public:
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "vigil-aws-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) != nullptr) path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  const std::string& path() const { return path_; }
-  // Writes `content` to path()/name (creating directories) and returns the full path.
-  std::string write(const std::string& name, const std::string& content) const {
-    std::filesystem::path file = std::filesystem::path(path_) / name;
-    std::filesystem::create_directories(file.parent_path());
-    std::ofstream(file, std::ios::binary | std::ios::trunc) << content;
-    return file.string();
-  }
-
- private:
-  std::string path_;
+  TempDir() : vigil::testing::TempDir("vigil-aws-") {}
 };
 
 // An outbound request, for the signer.

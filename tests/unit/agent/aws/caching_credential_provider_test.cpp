@@ -179,6 +179,26 @@ TEST_F(CachingProviderTest, FailuresBackOffDoublingToAMinute) {
   source_->complete(core::make_error("nothing"));
 }
 
+TEST_F(CachingProviderTest, InvalidateFetchesAgainButNotInALoop) {
+  get_now();
+  source_->complete(Credentials{"AKIA1", "s", "", std::nullopt, "manual"});
+  // Refused at once (fetched under 10 s ago): kept, no new fetch.
+  provider_->invalidate();
+  auto c = get_now();
+  ASSERT_TRUE(c && *c);
+  EXPECT_EQ(source_->fetches, 1);
+  // Refused later: the next get() fetches again.
+  scheduler_.advance(11s);
+  provider_->invalidate();
+  EXPECT_THAT(log_, HasSubstr("AWS refused the credentials from manual (access key ****KIA1)"));
+  EXPECT_FALSE(get_now());
+  EXPECT_EQ(source_->fetches, 2);
+  source_->complete(Credentials{"AKIA2", "s", "", std::nullopt, "manual"});
+  c = get_now();
+  ASSERT_TRUE(c && *c);
+  EXPECT_EQ((*c)->access_key_id, "AKIA2");
+}
+
 TEST_F(CachingProviderTest, AnswersAfterDestructionAreDropped) {
   bool called = false;
   provider_->get([&](core::Result<Credentials>) { called = true; });

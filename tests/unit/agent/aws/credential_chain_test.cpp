@@ -226,6 +226,21 @@ TEST_F(CredentialChainTest, ExpiredImdsTokenGets401ThenAFreshToken) {
   EXPECT_EQ(seen[seen.size() - 3].header("x-aws-ec2-metadata-token-ttl-seconds"), "21600");
 }
 
+TEST_F(CredentialChainTest, ImdsTokenIsRenewedBeforeItsTtlEnds) {
+  AwsAuthConfig config;
+  config.imds_endpoint = imds_.url();
+  imds_.lifetime = 1h;
+  auto provider = chain(config);
+  ASSERT_TRUE(get(*provider));
+  // Refreshes every 55 minutes: the token (TTL 6 h, renewed a minute early) serves six of them.
+  for (int refresh = 1; refresh <= 7; ++refresh) {
+    scheduler_.advance(55min);
+    ASSERT_TRUE(wait_for_key(*provider, imds_.key(refresh + 1))) << "refresh " << refresh;
+    EXPECT_EQ(imds_.server().count("PUT", "/latest/api/token"), refresh < 7 ? 1u : 2u)
+        << "refresh " << refresh;
+  }
+}
+
 TEST_F(CredentialChainTest, ImdsThatRefusesTokensIsNotUsedWithoutOne) {
   AwsAuthConfig config;
   config.imds_endpoint = imds_.url();
