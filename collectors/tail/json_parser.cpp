@@ -129,27 +129,16 @@ struct JsonFieldParser::Impl {
     return false;
   }
 
+  // The number's own text, read with std::from_chars (infer_field_value): simdjson 3.0.1's
+  // On-Demand number parsing, as compiled here (its portable "fallback" kernel), misreads some
+  // decimals of more than 19 digits (-0.23423372036854775808 as -0.0497...; get_number() gives 0).
   // Integers beyond int64 and numbers beyond double keep their text (no precision lost).
   static bool read_number(ondemand::value& value, FieldValue& result) {
     const std::string_view raw = trim_right(value.raw_json_token());
     bool integral = false;
     if (!is_json_number(raw, integral)) return false;
-    ondemand::number number;
-    if (value.get_number().get(number)) {
-      result = FieldValue::string(raw);  // valid grammar, out of every range
-      return true;
-    }
-    switch (number.get_number_type()) {
-      case ondemand::number_type::signed_integer:
-        result = FieldValue::integer(number.get_int64(), raw);
-        return true;
-      case ondemand::number_type::floating_point_number:
-        result = integral ? FieldValue::string(raw) : FieldValue::number(number.get_double(), raw);
-        return true;
-      default:  // unsigned_integer: 2^63 or more
-        result = FieldValue::string(raw);
-        return true;
-    }
+    result = infer_field_value(raw);
+    return true;
   }
 
   // Validates an array element by element and returns its JSON text as written.

@@ -112,6 +112,15 @@ TEST_F(JsonParserTest, HugeNumbersKeepTheirDigits) {
   EXPECT_EQ(field(out_, "neg").text, "-123456789012345678901");
   EXPECT_EQ(field(out_, "inf").type, FieldType::kString);
   EXPECT_EQ(field(out_, "inf").text, "1e400");
+  // Decimals with more than 19 significant digits, read exactly.
+  ASSERT_TRUE(parse(R"({"long":1234567890123456789015e-3,"frac":12345678901234567890.5})"));
+  EXPECT_EQ(field(out_, "long").type, FieldType::kDouble);
+  EXPECT_EQ(field(out_, "long").double_value, 1234567890123456789015e-3);
+  EXPECT_EQ(field(out_, "frac").double_value, 12345678901234567890.5);
+  // simdjson 3.0.1's On-Demand fallback kernel reads this one as -0.0497...
+  ASSERT_TRUE(parse(R"({"d":-0.23423372036854775808})"));
+  EXPECT_EQ(field(out_, "d").double_value, -0.23423372036854775808);
+  ASSERT_TRUE(parse(R"({"tiny":1e-400})"));
   // Underflow reads as zero or keeps its text; either way nothing invents a value.
   const FieldValue& tiny = field(out_, "tiny");
   if (tiny.type == FieldType::kDouble) {
