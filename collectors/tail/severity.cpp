@@ -6,22 +6,33 @@
 namespace vigil::collectors::tail {
 namespace {
 
-struct LevelWord {
-  std::string_view word;  // upper case
+constexpr char upper(char c) { return c >= 'a' && c <= 'z' ? static_cast<char>(c - 32) : c; }
+
+// Up to 8 bytes, upper-cased, big-endian in an integer (distinct lengths give distinct keys:
+// no letter is 0).
+constexpr std::uint64_t pack(std::string_view word) {
+  std::uint64_t key = 0;
+  for (const char c : word) key = (key << 8) | static_cast<unsigned char>(upper(c));
+  return key;
+}
+
+struct PackedLevel {
+  std::uint64_t key;
   std::int32_t number;
 };
 
-constexpr std::array kLevelWords{
-    LevelWord{"TRACE", 1},   LevelWord{"DEBUG", 5},  LevelWord{"INFO", 9},
-    LevelWord{"NOTICE", 10}, LevelWord{"WARN", 13},  LevelWord{"WARNING", 13},
-    LevelWord{"ERROR", 17},  LevelWord{"ERR", 17},   LevelWord{"CRITICAL", 18},
-    LevelWord{"CRIT", 18},   LevelWord{"ALERT", 19}, LevelWord{"FATAL", 21},
-    LevelWord{"PANIC", 21},  LevelWord{"EMERG", 22}, LevelWord{"EMERGENCY", 22},
+// EMERGENCY (9 letters) is handled apart.
+constexpr std::array kPackedLevels{
+    PackedLevel{pack("TRACE"), 1},     PackedLevel{pack("DEBUG"), 5},
+    PackedLevel{pack("INFO"), 9},      PackedLevel{pack("NOTICE"), 10},
+    PackedLevel{pack("WARN"), 13},     PackedLevel{pack("WARNING"), 13},
+    PackedLevel{pack("ERROR"), 17},    PackedLevel{pack("ERR"), 17},
+    PackedLevel{pack("CRITICAL"), 18}, PackedLevel{pack("CRIT"), 18},
+    PackedLevel{pack("ALERT"), 19},    PackedLevel{pack("FATAL"), 21},
+    PackedLevel{pack("PANIC"), 21},    PackedLevel{pack("EMERG"), 22},
 };
 constexpr std::size_t kShortestWord = 3;
 constexpr std::size_t kLongestWord = 9;
-
-constexpr char upper(char c) { return c >= 'a' && c <= 'z' ? static_cast<char>(c - 32) : c; }
 
 constexpr bool is_word_byte(unsigned char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
@@ -35,11 +46,20 @@ constexpr bool is_letter(unsigned char c) {
 
 std::int32_t severity_from_word(std::string_view word) {
   if (word.size() < kShortestWord || word.size() > kLongestWord) return 0;
-  std::array<char, kLongestWord> folded{};
-  for (std::size_t i = 0; i < word.size(); ++i) folded[i] = upper(word[i]);
-  const std::string_view key(folded.data(), word.size());
-  for (const LevelWord& level : kLevelWords) {
-    if (level.word == key) return level.number;
+  for (const char c : word) {
+    if (!is_letter(static_cast<unsigned char>(c))) return 0;
+  }
+  // Compare upper-cased words packed into integers: this runs for every word of a line when
+  // detect_severity scans it.
+  if (word.size() == 9) {
+    return severity_from_word(word.substr(0, 5)) == 22 && upper(word[5]) == 'E' &&
+                   upper(word[6]) == 'N' && upper(word[7]) == 'C' && upper(word[8]) == 'Y'
+               ? 22
+               : 0;
+  }
+  const std::uint64_t key = pack(word);
+  for (const PackedLevel& level : kPackedLevels) {
+    if (level.key == key) return level.number;
   }
   return 0;
 }

@@ -35,6 +35,10 @@ TEST(SeverityTest, WordsAreCaseInsensitiveAndWhole) {
   EXPECT_EQ(severity_from_word(""), 0);
   EXPECT_EQ(severity_from_word("E"), 0);
   EXPECT_EQ(severity_from_word("verbose"), 0);
+  EXPECT_EQ(severity_from_word(std::string_view("\0INFO", 5)), 0);
+  EXPECT_EQ(severity_from_word("INF0"), 0);
+  EXPECT_EQ(severity_from_word("EMERGENCE"), 0);
+  EXPECT_EQ(severity_from_word("emergency"), 22);
 }
 
 TEST(SeverityTest, PinoNumbers) {
