@@ -49,7 +49,8 @@ StatvfsProber::StatvfsProber(uv_loop_t* loop, StatvfsFunction statvfs,
       }) == 0) {
     async_.mark_initialized();
     async_.get()->data = this;
-    // Waiting for answers must not keep the loop alive on its own.
+    // Only an open round keeps the loop alive (start_round/end_round): an idle prober, or a
+    // call that hangs past its round, must not.
     uv_unref(async_.base());
     shared_->async = async_.get();
   }
@@ -126,6 +127,7 @@ bool StatvfsProber::start_round() {
     shared_->round_open = true;
   }
   round_open_ = true;
+  if (async_.initialized()) uv_ref(async_.base());
   shared_->wake.notify_all();
   return true;
 }
@@ -158,6 +160,12 @@ void StatvfsProber::end_round() {
   shared_->pending = 0;
   shared_->round_open = false;
   round_open_ = false;
+  if (async_.initialized()) uv_unref(async_.base());
+}
+
+std::size_t StatvfsProber::unanswered() const {
+  std::lock_guard lock(shared_->mutex);
+  return shared_->round_open ? shared_->pending : 0;
 }
 
 std::size_t StatvfsProber::stuck_calls() const {

@@ -67,8 +67,9 @@ class StatvfsProber {
   void end_round();
   const Answer& answer(std::int32_t slot) const { return answers_[static_cast<std::size_t>(slot)]; }
 
-  // For tests and logs: calls that ended a round unanswered and have not returned yet, and
-  // threads started so far.
+  // For tests and logs: calls of the open round not answered yet; calls that ended a round
+  // unanswered and have not returned yet; threads started so far.
+  std::size_t unanswered() const;
   std::size_t stuck_calls() const;
   std::size_t threads_started() const;
 

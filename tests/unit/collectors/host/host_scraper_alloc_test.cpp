@@ -1,0 +1,140 @@
+// Counts heap allocations of steady-state scrapes. This file replaces the global operator new
+// and delete of the whole unit_collectors_host executable (they count only while a test arms
+// them, and otherwise behave as the standard ones).
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <new>
+
+#include "collectors/host/host_scraper.h"
+#include "tests/unit/collectors/host/host_test_support.h"
+
+namespace {
+
+std::atomic<bool> g_counting{false};
+std::atomic<std::size_t> g_allocations{0};
+
+void* counted_alloc(std::size_t size, std::size_t alignment = 0) {
+  if (g_counting.load(std::memory_order_relaxed)) {
+    g_allocations.fetch_add(1, std::memory_order_relaxed);
+  }
+  if (size == 0) size = 1;
+  void* p = nullptr;
+  if (alignment > alignof(std::max_align_t)) {
+    p = std::aligned_alloc(alignment, (size + alignment - 1) / alignment * alignment);
+  } else {
+    p = std::malloc(size);
+  }
+  return p;
+}
+
+}  // namespace
+
+// The replacements pair malloc with free by design; g++ sees an inlined `new` freed with free.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+
+void* operator new(std::size_t size) {
+  if (void* p = counted_alloc(size)) return p;
+  throw std::bad_alloc();
+}
+void* operator new[](std::size_t size) {
+  if (void* p = counted_alloc(size)) return p;
+  throw std::bad_alloc();
+}
+void* operator new(std::size_t size, std::align_val_t al) {
+  if (void* p = counted_alloc(size, static_cast<std::size_t>(al))) return p;
+  throw std::bad_alloc();
+}
+void* operator new[](std::size_t size, std::align_val_t al) {
+  if (void* p = counted_alloc(size, static_cast<std::size_t>(al))) return p;
+  throw std::bad_alloc();
+}
+void* operator new(std::size_t size, const std::nothrow_t&) noexcept { return counted_alloc(size); }
+void* operator new[](std::size_t size, const std::nothrow_t&) noexcept {
+  return counted_alloc(size);
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete[](void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
+
+#pragma GCC diagnostic pop
+
+namespace vigil::collectors::host {
+namespace {
+
+constexpr std::int64_t kSecond = 1'000'000'000;
+constexpr std::int64_t kNow = 1'700'000'000 * kSecond;
+
+// Allocations made by `scrapes` scrapes after `warmup` ones.
+std::size_t steady_state_allocations(HostScraper& scraper, int warmup, int scrapes,
+                                     std::uint64_t& points) {
+  std::string request;
+  std::int64_t t = kNow;
+  for (int i = 0; i < warmup; ++i) scraper.scrape(t += 10 * kSecond, request);
+  g_allocations = 0;
+  g_counting = true;
+  for (int i = 0; i < scrapes; ++i) points = scraper.scrape(t += 10 * kSecond, request);
+  g_counting = false;
+  return g_allocations.load();
+}
+
+otlp::ResourceInfo resource() {
+  otlp::ResourceInfo info;
+  info.attributes = {{"host.name", "fixture-host"}, {"os.type", "linux"}};
+  return info;
+}
+
+// The counting hook itself works (else a 0 below would prove nothing).
+TEST(HostScraperAllocations, TheHookCounts) {
+  g_allocations = 0;
+  g_counting = true;
+  auto* p = new std::string(100, 'x');
+  g_counting = false;
+  delete p;
+  EXPECT_GE(g_allocations.load(), 2u);
+}
+
+TEST(HostScraperAllocations, NoneInASteadyStateScrapeOfEveryScraper) {
+  HostConfig config;
+  config.root_path = testing::host_data("root");
+  config.cpu_utilization = true;
+  HostScraper::Deps deps;
+  deps.user_hz = 100;
+  deps.statvfs = [](const char* path, struct statvfs& st) {
+    if (std::string_view(path).ends_with("/missing")) return ENOENT;
+    st.f_frsize = 4096;
+    st.f_blocks = 100;
+    st.f_bfree = 50;
+    st.f_bavail = 40;
+    return 0;
+  };
+  HostScraper scraper(config, resource(), std::move(deps));
+  ASSERT_EQ(scraper.scraper_names().size(), 9u);
+  std::uint64_t points = 0;
+  EXPECT_EQ(steady_state_allocations(scraper, 3, 50, points), 0u);
+  EXPECT_GT(points, 150u);  // every scraper wrote its points
+}
+
+TEST(HostScraperAllocations, NoneWithTwoHundredFiftySixCpus) {
+  testing::TempTree tree("root");
+  tree.write("proc/stat", testing::fixture("edge/stat_256cpu"));
+  HostConfig config;
+  config.root_path = tree.root().string();
+  config.scrapers = {"cpu", "system", "memory", "disk", "network"};
+  HostScraper::Deps deps;
+  deps.user_hz = 100;
+  HostScraper scraper(config, resource(), std::move(deps));
+  std::uint64_t points = 0;
+  EXPECT_EQ(steady_state_allocations(scraper, 3, 20, points), 0u);
+  EXPECT_GT(points, 255u * 10);
+}
+
+}  // namespace
+}  // namespace vigil::collectors::host
