@@ -167,7 +167,7 @@ LabelBuilder::Entry& LabelBuilder::next() {
   Entry& e = entries_[used_++];
   e.name.clear();
   e.value.clear();
-  e.order.clear();
+  e.order = {};
   return e;
 }
 
@@ -182,7 +182,15 @@ void LabelBuilder::add_attribute(std::string_view key, std::string_view value) {
   Entry& e = next();
   append_label_name(key, e.name);
   e.value.assign(value);
-  e.order.assign(key);
+  e.order = key;
+  e.priority = LabelPriority::kAttribute;
+}
+
+void LabelBuilder::add_attribute(std::string_view key, const common::AnyValue& value) {
+  Entry& e = next();
+  append_label_name(key, e.name);
+  append_attribute_text(value, e.value);
+  e.order = key;
   e.priority = LabelPriority::kAttribute;
 }
 
@@ -191,7 +199,7 @@ void LabelBuilder::add_renamed(std::string_view name, std::string_view value,
   Entry& e = next();
   e.name.assign(name);
   e.value.assign(value);
-  e.order.assign(order);
+  e.order = order;
   e.priority = LabelPriority::kAttribute;
 }
 

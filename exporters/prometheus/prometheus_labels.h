@@ -36,9 +36,11 @@ class LabelBuilder {
   void clear() { used_ = 0; }
   // Adds a label whose name is already valid.
   void add(std::string_view name, std::string_view value, LabelPriority priority);
-  // Adds an attribute: its label name is the key sanitised (prometheus_names.h); `order` is the
-  // original key, which orders the values of colliding keys.
+  // Adds an attribute: its label name is the key sanitised (prometheus_names.h); the original
+  // key orders the values of colliding keys. Keys are kept as views: they must outlive finish().
   void add_attribute(std::string_view key, std::string_view value);
+  // The same with the value's text written straight into the label (append_attribute_text).
+  void add_attribute(std::string_view key, const opentelemetry::proto::common::v1::AnyValue& value);
   // Adds an attribute under a name chosen by the caller (node_exporter's renames).
   void add_renamed(std::string_view name, std::string_view value, std::string_view order);
   // Removes every label of that name (reserved ones like "le" before with()).
@@ -57,7 +59,7 @@ class LabelBuilder {
   struct Entry {
     std::string name;
     std::string value;
-    std::string order;
+    std::string_view order;  // the attribute's original key
     LabelPriority priority = LabelPriority::kAttribute;
   };
   Entry& next();

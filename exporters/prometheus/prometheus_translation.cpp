@@ -157,9 +157,7 @@ struct Translator::Scratch {
     labels.clear();
     for (const auto& kv : resource.attributes()) {
       if (is_job_instance_key(kv.key())) continue;
-      text.clear();
-      append_attribute_text(kv.value(), text);
-      labels.add_attribute(kv.key(), text);
+      labels.add_attribute(kv.key(), kv.value());
     }
     add_common_labels(false);
     const FamilyView family{"target_info", MetricKind::kGauge, "Target metadata", ""};
@@ -200,11 +198,7 @@ struct Translator::Scratch {
   // Labels of a point by the standard rules.
   void standard_labels(const Attributes& attributes) {
     labels.clear();
-    for (const auto& kv : attributes) {
-      text.clear();
-      append_attribute_text(kv.value(), text);
-      labels.add_attribute(kv.key(), text);
-    }
+    for (const auto& kv : attributes) labels.add_attribute(kv.key(), kv.value());
     add_common_labels(true);
   }
 
