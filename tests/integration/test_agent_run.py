@@ -38,6 +38,11 @@ def metrics_lines(vigil):
     return out
 
 
+def internal_lines(vigil):
+    return [line for line in metrics_lines(vigil)
+            if line["resourceMetrics"][0]["scopeMetrics"][0]["scope"].get("name") == "vigil"]
+
+
 class AgentRunTest(unittest.TestCase):
     def test_run_serve_reload_and_drain(self):
         with temp_dir() as d:
@@ -52,9 +57,10 @@ class AgentRunTest(unittest.TestCase):
                                20, "/readyz 200")
                 self.assertEqual(http_get(base + "/healthz"), (200, "ok\n"))
 
-                # The internal collector's metrics arrive on stdout as OTLP JSON lines.
-                vigil.wait_for(lambda: len(metrics_lines(vigil)) > 0, 20, "JSON lines on stdout")
-                line = metrics_lines(vigil)[0]
+                # The internal collector's metrics arrive on stdout as OTLP JSON lines (beside
+                # the host collector's).
+                vigil.wait_for(lambda: len(internal_lines(vigil)) > 0, 20, "JSON lines on stdout")
+                line = internal_lines(vigil)[0]
                 rm = line["resourceMetrics"]
                 self.assertEqual(len(rm), 1)
                 attrs = {a["key"]: a["value"] for a in rm[0]["resource"]["attributes"]}
@@ -78,7 +84,7 @@ class AgentRunTest(unittest.TestCase):
                 self.assertEqual(sorted(e["id"] for e in doc["pipeline"]["exporters"]),
                                  ["prometheus", "stdout"])
                 self.assertEqual(sorted(c["id"] for c in doc["pipeline"]["collectors"]),
-                                 ["internal", "otlp"])
+                                 ["host", "internal", "otlp"])
 
                 # SIGHUP with a broken file: logged, the old configuration keeps running.
                 with open(path, "w") as f:
