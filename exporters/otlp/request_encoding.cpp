@@ -111,9 +111,19 @@ core::Result<std::vector<EncodedRequest>> encode_requests(core::Signal signal,
                                                           std::uint64_t items,
                                                           const EncodeOptions& options) {
   std::vector<EncodedRequest> out;
+  // Protobuf goes out canonical where vigil's own receiver left a resource in two pieces.
+  std::string merged;
+  if (options.protocol != Protocol::kHttpJson) {
+    auto canonical = merge_repeated_resources(payload);
+    if (!canonical) return std::unexpected(canonical.error());
+    if (*canonical) {
+      merged = std::move(**canonical);
+      payload = merged;
+    }
+  }
   if (payload.size() <= options.max_request_size && options.protocol != Protocol::kHttpJson) {
     // The common case: the batch's bytes as they are, copied at most once.
-    auto encoded = finish(payload, nullptr, items, options);
+    auto encoded = finish(payload, merged.empty() ? nullptr : &merged, items, options);
     if (!encoded) return std::unexpected(encoded.error());
     out.push_back(std::move(*encoded));
     return out;

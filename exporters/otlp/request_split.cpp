@@ -114,6 +114,13 @@ void append_varint(std::string& out, std::uint64_t value) {
   out.append(reinterpret_cast<const char*>(buffer), static_cast<std::size_t>(end - buffer));
 }
 
+void append_field(std::string& out, std::uint32_t field, std::string_view value) {
+  append_varint(out, WireFormatLite::MakeTag(static_cast<int>(field),
+                                             WireFormatLite::WIRETYPE_LENGTH_DELIMITED));
+  append_varint(out, value.size());
+  out.append(value);
+}
+
 // Fills pieces of one node: its header plus as many children as fit in `budget`.
 class Packer {
  public:
@@ -127,10 +134,7 @@ class Packer {
   bool over() const { return current_.size() > budget_; }
 
   void add(std::uint32_t field, std::string_view value, std::uint64_t items) {
-    append_varint(current_, WireFormatLite::MakeTag(static_cast<int>(field),
-                                                    WireFormatLite::WIRETYPE_LENGTH_DELIMITED));
-    append_varint(current_, value.size());
-    current_.append(value);
+    append_field(current_, field, value);
     items_ += items;
     ++count_;
   }
@@ -194,7 +198,48 @@ core::Result<void> split_at(std::span<const Level> levels, std::size_t depth,
   return {};
 }
 
+// A ResourceX with its `resource` fields (field 1) merged into the first; nullopt when it has
+// at most one.
+core::Result<std::optional<std::string>> merge_resources_of(std::string_view group) {
+  constexpr Level kResourceField = {bit(1)};
+  auto node = parse_node(group, kResourceField);
+  if (!node) return std::unexpected(node.error());
+  if (node->children.size() < 2) return std::nullopt;
+  std::string merged;
+  for (const Child& resource : node->children) merged.append(resource.value);
+  // The resource first, then the other fields as they were (protobuf does not care about
+  // field order).
+  std::string out;
+  out.reserve(group.size());
+  append_field(out, 1, merged);
+  out.append(node->header);
+  return out;
+}
+
 }  // namespace
+
+core::Result<std::optional<std::string>> merge_repeated_resources(std::string_view payload) {
+  constexpr Level kGroups = {bit(1)};
+  auto request = parse_node(payload, kGroups);
+  if (!request) return std::unexpected(request.error());
+  std::vector<std::optional<std::string>> merged;
+  merged.reserve(request->children.size());
+  bool any = false;
+  for (const Child& group : request->children) {
+    auto one = merge_resources_of(group.value);
+    if (!one) return std::unexpected(one.error());
+    any = any || one->has_value();
+    merged.push_back(std::move(*one));
+  }
+  if (!any) return std::nullopt;
+  std::string out;
+  out.reserve(payload.size());
+  out.append(request->header);
+  for (std::size_t i = 0; i < merged.size(); ++i) {
+    append_field(out, 1, merged[i] ? std::string_view(*merged[i]) : request->children[i].value);
+  }
+  return out;
+}
 
 core::Result<std::vector<RequestPart>> split_request(core::Signal signal, std::string_view payload,
                                                      std::size_t max_bytes) {

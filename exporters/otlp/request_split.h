@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,6 +27,16 @@ struct RequestPart {
 // larger than asked. A payload that fits is returned as one part. Fails on malformed input.
 core::Result<std::vector<RequestPart>> split_request(core::Signal signal, std::string_view payload,
                                                      std::size_t max_bytes);
+
+// Protobuf merges repeated occurrences of a message field, and vigil's OTLP receiver relies on
+// it: it appends a second `resource` field holding the agent's attributes to a ResourceX
+// instead of re-encoding the request (collectors/otlp/wire_rewrite.h). Not every decoder
+// merges: protobufjs, which JavaScript OTLP receivers use, keeps only the last occurrence and
+// so loses the application's attributes. This returns `payload` with the `resource` fields of
+// each ResourceX merged into its first one (their contents concatenated, which is protobuf's
+// merge: attributes appended, a later scalar winning), or nullopt when no ResourceX repeats
+// it. Copies bytes, parses nothing. Fails on malformed input.
+core::Result<std::optional<std::string>> merge_repeated_resources(std::string_view payload);
 
 // The items (spans, log records, data points) in a serialized export request, counted on the
 // wire. Fails on malformed input.

@@ -1,5 +1,6 @@
 #include "exporters/otlp/request_encoding.h"
 
+#include <google/protobuf/unknown_field_set.h>
 #include <gtest/gtest.h>
 
 #include "agent/net/compression.h"
@@ -130,15 +131,54 @@ TEST(RequestEncoding, LargeBatchesBecomeSeveralRequests) {
   EXPECT_EQ(items, 400u);
 }
 
+TEST(RequestEncoding, AResourceInTwoPiecesGoesOutAsOne) {
+  auto request = logs_request(1, 1, 3);
+  opentelemetry::proto::resource::v1::Resource extra;
+  add_attribute(extra.mutable_attributes(), "os.type", "linux");
+  // What the receiver does: one more `resource` field appended to the ResourceLogs.
+  logs::ResourceLogs extra_group;
+  *extra_group.mutable_resource() = extra;
+  const std::string group =
+      request.resource_logs(0).SerializeAsString() + extra_group.SerializeAsString();
+  google::protobuf::UnknownFieldSet wrapper;
+  wrapper.AddLengthDelimited(1, group);
+  std::string payload;
+  ASSERT_TRUE(wrapper.SerializeToString(&payload));
+  auto out = encode_requests(core::Signal::kLogs, payload, 3,
+                             options(Protocol::kHttpProtobuf, net::Codec::kNone));
+  ASSERT_TRUE(out.has_value());
+  const std::string& body = (*out)[0].body;
+  EXPECT_NE(body, payload);
+  ExportLogsServiceRequest sent, merged;
+  ASSERT_TRUE(sent.ParseFromString(payload));
+  ASSERT_TRUE(merged.ParseFromString(body));
+  EXPECT_EQ(merged.SerializeAsString(), sent.SerializeAsString());
+  EXPECT_EQ(merged.resource_logs(0).resource().attributes_size(), 3);
+  // One `resource` field left: a decoder that keeps the last occurrence sees all three.
+  google::protobuf::UnknownFieldSet raw_group;
+  google::protobuf::UnknownFieldSet top;
+  ASSERT_TRUE(top.ParseFromString(body));
+  ASSERT_EQ(top.field_count(), 1);
+  ASSERT_TRUE(raw_group.ParseFromString(top.field(0).length_delimited()));
+  int resources = 0;
+  for (int i = 0; i < raw_group.field_count(); ++i) resources += raw_group.field(i).number() == 1;
+  EXPECT_EQ(resources, 1);
+  // A request without repeats goes out byte for byte.
+  const std::string plain = request.SerializeAsString();
+  out = encode_requests(core::Signal::kLogs, plain, 3,
+                        options(Protocol::kHttpProtobuf, net::Codec::kNone));
+  ASSERT_TRUE(out.has_value());
+  EXPECT_EQ((*out)[0].body, plain);
+}
+
 TEST(RequestEncoding, MalformedPayloadsFailWhereTheyMustBeParsed) {
   const std::string junk = "\x0a\x7f";
   EXPECT_FALSE(encode_requests(core::Signal::kLogs, junk, 1,
                                options(Protocol::kHttpJson, net::Codec::kNone)));
   EXPECT_FALSE(encode_requests(core::Signal::kLogs, junk + std::string(2000, 'x'), 1,
                                options(Protocol::kHttpProtobuf, net::Codec::kNone, 1024)));
-  // Protobuf that fits is not parsed: it is the batch, sent as it is.
-  EXPECT_TRUE(encode_requests(core::Signal::kLogs, junk, 1,
-                              options(Protocol::kHttpProtobuf, net::Codec::kNone)));
+  EXPECT_FALSE(
+      encode_requests(core::Signal::kLogs, junk, 1, options(Protocol::kGrpc, net::Codec::kNone)));
 }
 
 }  // namespace
