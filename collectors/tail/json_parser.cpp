@@ -52,13 +52,14 @@ struct JsonFieldParser::Impl {
     ondemand::object object;
     if (doc.get_object().get(object)) return false;
     bool empty = true;
-    if (!walk_object(object, 1, empty)) return false;
+    if (!walk_object(object, 1, /*emitting=*/true, empty)) return false;
     // Nothing may follow the object: "{} x" is not one JSON document.
     return doc.current_location().error() == simdjson::OUT_OF_BOUNDS;
   }
 
-  // Reads each field of `object` as key_path + "." + key. `empty` tells whether it had none.
-  bool walk_object(ondemand::object& object, int depth, bool& empty) {
+  // Reads each field of `object` (at nesting `depth`). Emitting, as key_path + "." + key;
+  // otherwise (inside arrays) only checking it. `empty` tells whether it had no field.
+  bool walk_object(ondemand::object& object, int depth, bool emitting, bool& empty) {
     if (depth > kMaxJsonDepth) return false;
     const std::size_t prefix = key_path.size();
     for (auto field_result : object) {
@@ -67,18 +68,25 @@ struct JsonFieldParser::Impl {
       std::string_view key;
       if (field.unescaped_key().get(key)) return false;
       empty = false;
-      key_path.resize(prefix);
-      if (prefix != 0) key_path += '.';
-      key_path += key;
+      if (emitting) {
+        key_path.resize(prefix);
+        if (prefix != 0) key_path += '.';
+        key_path += key;
+      }
       // Top-level keys are views into simdjson's string buffer; dotted ones are stored.
-      if (!read_value(field.value(), depth, depth == 1 ? key : std::string_view())) return false;
+      if (!read_value(field.value(), depth, emitting && depth == 1 ? key : std::string_view(),
+                      emitting)) {
+        return false;
+      }
     }
     key_path.resize(prefix);
     return true;
   }
 
-  // False when the dotted keys would exceed their storage budget.
-  [[nodiscard]] bool emit(int depth, std::string_view top_key, FieldValue value) {
+  // The field key_path = `value`, unless only checking. False when the dotted keys would exceed
+  // their storage budget.
+  [[nodiscard]] bool emit(bool emitting, int depth, std::string_view top_key, FieldValue value) {
+    if (!emitting) return true;
     std::string_view key = top_key;
     if (depth > 1) {
       if (key_path.size() > key_budget) return false;
@@ -89,41 +97,43 @@ struct JsonFieldParser::Impl {
     return true;
   }
 
-  bool read_value(ondemand::value value, int depth, std::string_view top_key) {
+  // Reads one value held at nesting `depth`: emits it as a field, or (not emitting: inside an
+  // array) reads it only to find malformed content.
+  bool read_value(ondemand::value value, int depth, std::string_view top_key, bool emitting) {
     ondemand::json_type type;
     if (value.type().get(type)) return false;
     switch (type) {
       case ondemand::json_type::object: {
         ondemand::object object;
-        if (value.get_object().get(object)) return false;
         bool empty = true;
-        if (!walk_object(object, depth + 1, empty)) return false;
-        return !empty || emit(depth, top_key, FieldValue::string("{}"));
+        if (value.get_object().get(object) || !walk_object(object, depth + 1, emitting, empty)) {
+          return false;
+        }
+        return !empty || emit(emitting, depth, top_key, FieldValue::string("{}"));
       }
       case ondemand::json_type::array: {
         std::string_view text;
-        if (!array_text(value, depth, text)) return false;
-        return emit(depth, top_key, FieldValue::string(text));
+        return read_array(value, depth + 1, text) &&
+               emit(emitting, depth, top_key, FieldValue::string(text));
       }
       case ondemand::json_type::string: {
         std::string_view text;
-        if (value.get_string().get(text)) return false;
-        return emit(depth, top_key, FieldValue::string(text));
+        return !value.get_string().get(text) &&
+               emit(emitting, depth, top_key, FieldValue::string(text));
       }
       case ondemand::json_type::number: {
         FieldValue number;
-        if (!read_number(value, number)) return false;
-        return emit(depth, top_key, number);
+        return read_number(value, number) && emit(emitting, depth, top_key, number);
       }
       case ondemand::json_type::boolean: {
         bool b = false;
-        if (value.get_bool().get(b)) return false;
-        return emit(depth, top_key, FieldValue::boolean(b, b ? "true" : "false"));
+        return !value.get_bool().get(b) &&
+               emit(emitting, depth, top_key, FieldValue::boolean(b, b ? "true" : "false"));
       }
       case ondemand::json_type::null: {
         bool is_null = false;
-        if (value.is_null().get(is_null) || !is_null) return false;
-        return emit(depth, top_key, FieldValue::null("null"));
+        return !value.is_null().get(is_null) && is_null &&
+               emit(emitting, depth, top_key, FieldValue::null("null"));
       }
     }
     return false;
@@ -141,10 +151,19 @@ struct JsonFieldParser::Impl {
     return true;
   }
 
-  // Validates an array element by element and returns its JSON text as written.
-  bool array_text(ondemand::value& value, int depth, std::string_view& text) {
+  // Reads an array (at nesting `depth`) element by element and returns its JSON text as written.
+  bool read_array(ondemand::value& value, int depth, std::string_view& text) {
+    if (depth > kMaxJsonDepth) return false;
     const char* const begin = value.raw_json_token().data();
-    if (!validate(value, depth + 1)) return false;
+    ondemand::array array;
+    if (value.get_array().get(array)) return false;
+    for (auto element_result : array) {
+      ondemand::value element;
+      if (std::move(element_result).get(element) ||
+          !read_value(element, depth, {}, /*emitting=*/false)) {
+        return false;
+      }
+    }
     // The iterator now stands on the first token after the array's ']' (the document is an
     // object, so there always is one: ',' or '}'); the text runs back to that ']'.
     const auto location = doc.current_location();
@@ -154,52 +173,6 @@ struct JsonFieldParser::Impl {
     if (end == begin) return false;
     text = std::string_view(begin, static_cast<std::size_t>(end - begin));
     return true;
-  }
-
-  // Reads every value inside `value`, so malformed content in arrays is caught too.
-  bool validate(ondemand::value& value, int depth) {
-    if (depth > kMaxJsonDepth) return false;
-    ondemand::json_type type;
-    if (value.type().get(type)) return false;
-    switch (type) {
-      case ondemand::json_type::object: {
-        ondemand::object object;
-        if (value.get_object().get(object)) return false;
-        for (auto field_result : object) {
-          ondemand::field field;
-          std::string_view key;
-          if (std::move(field_result).get(field) || field.unescaped_key().get(key)) return false;
-          if (!validate(field.value(), depth + 1)) return false;
-        }
-        return true;
-      }
-      case ondemand::json_type::array: {
-        ondemand::array array;
-        if (value.get_array().get(array)) return false;
-        for (auto element_result : array) {
-          ondemand::value element;
-          if (std::move(element_result).get(element) || !validate(element, depth + 1)) return false;
-        }
-        return true;
-      }
-      case ondemand::json_type::string: {
-        std::string_view s;
-        return !value.get_string().get(s);
-      }
-      case ondemand::json_type::number: {
-        FieldValue ignored;
-        return read_number(value, ignored);
-      }
-      case ondemand::json_type::boolean: {
-        bool b = false;
-        return !value.get_bool().get(b);
-      }
-      case ondemand::json_type::null: {
-        bool is_null = false;
-        return !value.is_null().get(is_null) && is_null;
-      }
-    }
-    return false;
   }
 };
 

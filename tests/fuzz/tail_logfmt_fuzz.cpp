@@ -3,10 +3,10 @@
 // types as their text, bare keys bare) it parses to the same keys, types and values.
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
 #include <string>
 #include <string_view>
 
+#include "agent/config/quote.h"
 #include "collectors/tail/logfmt_parser.h"
 
 namespace {
@@ -16,26 +16,6 @@ using vigil::collectors::tail::ParsedLine;
 
 void check(bool condition) {
   if (!condition) __builtin_trap();
-}
-
-void append_quoted(std::string& out, std::string_view text) {
-  out += '"';
-  for (const char c : text) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      default:
-        out += c;
-    }
-  }
-  out += '"';
 }
 
 }  // namespace
@@ -56,7 +36,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     any_pair = true;
     again += '=';
     if (f.value.type == FieldType::kString) {
-      append_quoted(again, f.value.text);
+      again += vigil::config::quote(f.value.text);  // TOML escapes are logfmt's too
     } else {
       again += f.value.text;
     }

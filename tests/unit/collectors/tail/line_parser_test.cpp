@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <utility>
 
 #include "tests/unit/collectors/tail/tail_config_fixture.h"
 
@@ -23,6 +24,17 @@ std::unique_ptr<LineParser> make(const ParserConfig& config) {
   return parser ? std::move(*parser) : nullptr;
 }
 
+// A config of `kind` reading body, time and severity from fields (ts, level, msg by default).
+ParserConfig with_fields(ParserKind kind, std::string timestamp_field = "ts",
+                         std::string severity_field = "level", std::string message_field = "msg") {
+  ParserConfig config;
+  config.kind = kind;
+  config.timestamp_field = std::move(timestamp_field);
+  config.severity_field = std::move(severity_field);
+  config.message_field = std::move(message_field);
+  return config;
+}
+
 std::vector<std::string> keys(const ParsedLine& out) {
   std::vector<std::string> k;
   for (const auto& f : out.fields) k.emplace_back(f.key);
@@ -30,11 +42,7 @@ std::vector<std::string> keys(const ParsedLine& out) {
 }
 
 TEST(LineParserTest, JsonWithMessageTimestampAndSeverityFields) {
-  ParserConfig config;
-  config.kind = ParserKind::kJson;
-  config.message_field = "msg";
-  config.timestamp_field = "ts";
-  config.severity_field = "level";
+  ParserConfig config = with_fields(ParserKind::kJson);
   auto parser = make(config);
   ParsedLine out;
   ASSERT_TRUE(parser->parse(
@@ -50,11 +58,7 @@ TEST(LineParserTest, JsonWithMessageTimestampAndSeverityFields) {
 }
 
 TEST(LineParserTest, KeepFieldsKeepsTheConsumedFieldsAsAttributes) {
-  ParserConfig config;
-  config.kind = ParserKind::kLogfmt;
-  config.message_field = "msg";
-  config.timestamp_field = "ts";
-  config.severity_field = "level";
+  ParserConfig config = with_fields(ParserKind::kLogfmt);
   config.keep_fields = true;
   auto parser = make(config);
   ParsedLine out;
@@ -66,11 +70,7 @@ TEST(LineParserTest, KeepFieldsKeepsTheConsumedFieldsAsAttributes) {
 }
 
 TEST(LineParserTest, MissingSpecialFieldsLeaveDefaults) {
-  ParserConfig config;
-  config.kind = ParserKind::kJson;
-  config.message_field = "msg";
-  config.timestamp_field = "ts";
-  config.severity_field = "level";
+  ParserConfig config = with_fields(ParserKind::kJson);
   auto parser = make(config);
   ParsedLine out;
   ASSERT_TRUE(parser->parse(R"({"other":1})", out));
@@ -82,9 +82,7 @@ TEST(LineParserTest, MissingSpecialFieldsLeaveDefaults) {
 }
 
 TEST(LineParserTest, AnUnreadableTimestampIsFlaggedAndKept) {
-  ParserConfig config;
-  config.kind = ParserKind::kJson;
-  config.timestamp_field = "ts";
+  auto config = with_fields(ParserKind::kJson, "ts", "", "");
   auto parser = make(config);
   ParsedLine out;
   ASSERT_TRUE(parser->parse(R"({"ts":"yesterday","a":1})", out));
@@ -98,11 +96,8 @@ TEST(LineParserTest, AnUnreadableTimestampIsFlaggedAndKept) {
 }
 
 TEST(LineParserTest, NumericTimestampsAndPinoLevels) {
-  ParserConfig config;
-  config.kind = ParserKind::kJson;
-  config.timestamp_field = "time";
+  ParserConfig config = with_fields(ParserKind::kJson, "time", "level", "");
   config.timestamp_format = "unix_ms";
-  config.severity_field = "level";
   auto parser = make(config);
   ParsedLine out;
   ASSERT_TRUE(parser->parse(R"({"level":30,"time":1714564800123,"msg":"hi"})", out));
@@ -166,12 +161,8 @@ TEST(LineParserTest, AFailedParseLeavesOutCleared) {
 }
 
 TEST(LineParserTest, RegexParserFeedsTheSameSpecialFields) {
-  ParserConfig config;
-  config.kind = ParserKind::kRegex;
+  ParserConfig config = with_fields(ParserKind::kRegex, "time");
   config.regex = R"(^(?<time>\S+) (?<level>\w+) (?<msg>.*)$)";
-  config.timestamp_field = "time";
-  config.severity_field = "level";
-  config.message_field = "msg";
   auto parser = make(config);
   ParsedLine out;
   ASSERT_TRUE(parser->parse("2024-05-01T12:00:00Z INFO started in 3s", out));
