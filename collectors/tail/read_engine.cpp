@@ -71,16 +71,15 @@ bool ReadEngine::open_cursor(ReadTask& task, ReadReport& report) {
     report.status = Status::kReplaced;
     return false;
   }
-  // Polling a closed file costs a stat, not a descriptor, until it has something new (or its
-  // first bytes were never fingerprinted: started at its end).
-  const bool fingerprinted =
-      c.fingerprint.length >= std::min<std::uint64_t>(config_->fingerprint_size, c.read_offset);
-  if (static_cast<std::uint64_t>(st.st_size) == c.read_offset && fingerprinted && !task.finishing &&
-      !task.multiline_due) {
-    report.status = Status::kUnchanged;
+  if (!task.may_open) {
+    // No descriptor to spare (max_open_files): a stat tells whether it must wait its turn.
+    const bool fingerprinted =
+        c.fingerprint.length >= std::min<std::uint64_t>(config_->fingerprint_size, c.read_offset);
+    const bool unchanged = static_cast<std::uint64_t>(st.st_size) == c.read_offset &&
+                           fingerprinted && !task.finishing && !task.multiline_due;
+    report.status = unchanged ? Status::kUnchanged : Status::kNotVisited;
     return false;
   }
-  if (!task.may_open) return false;  // kNotVisited
   const int fd = ::open(task.path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     report.status = errno == ENOENT ? Status::kGone : Status::kError;
