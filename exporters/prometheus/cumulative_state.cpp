@@ -117,10 +117,15 @@ CumulativeState::Series* CumulativeState::touch(std::string_view key, SeriesKind
   }
   Series& series = it->second;
   series.kind = kind;
-  series.start_ns = start_ns != 0 && start_ns <= time_ns ? start_ns : time_ns;
   series.last_ns = time_ns;
-  outcome = Outcome::kStarted;
+  restart(series, start_ns, time_ns, outcome);
   return &series;
+}
+
+void CumulativeState::restart(Series& series, std::uint64_t start_ns, std::uint64_t time_ns,
+                              Outcome& outcome) {
+  series.start_ns = start_ns != 0 && start_ns <= time_ns ? start_ns : time_ns;
+  outcome = Outcome::kStarted;
 }
 
 CumulativeState::Outcome CumulativeState::add_sum(std::string_view key, std::uint64_t start_ns,
@@ -145,8 +150,7 @@ CumulativeState::Outcome CumulativeState::add_histogram(
   if (outcome == Outcome::kAccumulated &&
       (h.bounds != delta.bounds || h.counts.size() != delta.counts.size())) {
     // New bucket layout: the old totals cannot continue; start over from this delta.
-    series->start_ns = start_ns != 0 && start_ns <= time_ns ? start_ns : time_ns;
-    outcome = Outcome::kStarted;
+    restart(*series, start_ns, time_ns, outcome);
   }
   if (outcome == Outcome::kStarted) {
     h = delta;
@@ -172,8 +176,7 @@ CumulativeState::Outcome CumulativeState::add_exponential(std::string_view key,
   if (series == nullptr) return outcome;
   ExponentialHistogramValue& h = series->exponential;
   if (outcome == Outcome::kAccumulated && h.zero_threshold != delta.zero_threshold) {
-    series->start_ns = start_ns != 0 && start_ns <= time_ns ? start_ns : time_ns;
-    outcome = Outcome::kStarted;
+    restart(*series, start_ns, time_ns, outcome);
   }
   if (outcome == Outcome::kStarted) {
     h = delta;

@@ -104,6 +104,9 @@ class CumulativeState {
   // A series of another kind under the same key (a metric that changed type) starts over too.
   Series* touch(std::string_view key, SeriesKind kind, std::uint64_t start_ns,
                 std::uint64_t time_ns, Outcome& outcome);
+  // Starts the series' total over from a delta covering (start_ns, time_ns]: a counter reset.
+  static void restart(Series& series, std::uint64_t start_ns, std::uint64_t time_ns,
+                      Outcome& outcome);
   void expire(std::uint64_t now_ns);
 
   std::uint64_t ttl_ns_;

@@ -1,10 +1,9 @@
 #include "exporters/prometheus/prometheus_labels.h"
 
 #include <algorithm>
-#include <array>
-#include <charconv>
 #include <cmath>
 
+#include "agent/otlp/json_text.h"
 #include "exporters/prometheus/prometheus_names.h"
 #include "opentelemetry/proto/common/v1/common.pb.h"
 
@@ -13,76 +12,6 @@ namespace vigil::exporters::prometheus {
 namespace {
 
 namespace common = opentelemetry::proto::common::v1;
-
-void append_base64(std::string_view bytes, std::string& out) {
-  static constexpr std::string_view kAlphabet =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::size_t i = 0;
-  for (; i + 3 <= bytes.size(); i += 3) {
-    const auto n = (static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i])) << 16) |
-                   (static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i + 1])) << 8) |
-                   static_cast<unsigned char>(bytes[i + 2]);
-    out += kAlphabet[(n >> 18) & 63];
-    out += kAlphabet[(n >> 12) & 63];
-    out += kAlphabet[(n >> 6) & 63];
-    out += kAlphabet[n & 63];
-  }
-  const std::size_t rest = bytes.size() - i;
-  if (rest == 0) return;
-  std::uint32_t n = static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i])) << 16;
-  if (rest == 2) n |= static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i + 1])) << 8;
-  out += kAlphabet[(n >> 18) & 63];
-  out += kAlphabet[(n >> 12) & 63];
-  out += rest == 2 ? kAlphabet[(n >> 6) & 63] : '=';
-  out += '=';
-}
-
-void append_json_string(std::string_view s, std::string& out) {
-  out += '"';
-  for (char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          static constexpr std::string_view kHex = "0123456789abcdef";
-          out += "\\u00";
-          out += kHex[(static_cast<unsigned char>(c) >> 4) & 15];
-          out += kHex[static_cast<unsigned char>(c) & 15];
-        } else {
-          out += c;
-        }
-    }
-  }
-  out += '"';
-}
-
-void append_double_text(double v, std::string& out) {
-  if (std::isnan(v)) {
-    out += "NaN";
-    return;
-  }
-  if (std::isinf(v)) {
-    out += v > 0 ? "+Inf" : "-Inf";
-    return;
-  }
-  std::array<char, 64> buf{};
-  const auto [end, ec] = std::to_chars(buf.data(), buf.data() + buf.size(), v);
-  if (ec == std::errc()) out.append(buf.data(), end);
-}
 
 void append_any(const common::AnyValue& value, std::string& out, bool json, int depth);
 
@@ -99,7 +28,7 @@ void append_map(const common::KeyValueList& list, std::string& out, int depth) {
   out += '{';
   for (int i = 0; i < list.values_size(); ++i) {
     if (i > 0) out += ',';
-    append_json_string(list.values(i).key(), out);
+    otlp::append_json_string(list.values(i).key(), out);
     out += ':';
     append_any(list.values(i).value(), out, true, depth + 1);
   }
@@ -116,7 +45,7 @@ void append_any(const common::AnyValue& value, std::string& out, bool json, int 
   switch (value.value_case()) {
     case common::AnyValue::kStringValue:
       if (json) {
-        append_json_string(value.string_value(), out);
+        otlp::append_json_string(value.string_value(), out);
       } else {
         out += value.string_value();
       }
@@ -124,26 +53,25 @@ void append_any(const common::AnyValue& value, std::string& out, bool json, int 
     case common::AnyValue::kBoolValue:
       out += value.bool_value() ? "true" : "false";
       return;
-    case common::AnyValue::kIntValue: {
-      std::array<char, 24> buf{};
-      const auto [end, ec] = std::to_chars(buf.data(), buf.data() + buf.size(), value.int_value());
-      if (ec == std::errc()) out.append(buf.data(), end);
+    case common::AnyValue::kIntValue:
+      otlp::append_json_int(value.int_value(), out);
       return;
-    }
     case common::AnyValue::kDoubleValue:
-      if (json && !std::isfinite(value.double_value())) {
-        out += '"';
-        append_double_text(value.double_value(), out);
-        out += '"';
+      if (json) {
+        otlp::append_json_double(value.double_value(), out);
       } else {
-        append_double_text(value.double_value(), out);
+        append_label_double(value.double_value(), out);
       }
       return;
-    case common::AnyValue::kBytesValue:
-      if (json) out += '"';
-      append_base64(value.bytes_value(), out);
-      if (json) out += '"';
+    case common::AnyValue::kBytesValue: {
+      const std::size_t at = out.size();
+      otlp::append_json_base64(value.bytes_value(), out);
+      if (!json) {  // a label value: without the quotes
+        out.erase(at, 1);
+        out.pop_back();
+      }
       return;
+    }
     case common::AnyValue::kArrayValue:
       append_array(value.array_value(), out, depth);
       return;

@@ -308,21 +308,30 @@ struct Translator::Scratch {
     emit(family, count_name, labels.finish(), total, ts_ms, start_ms);
   }
 
+  // The start every histogram and summary point shares: counted; dropped (and counted) without
+  // a timestamp or when `valid` is false; else its labels by the standard rules, without
+  // `reserved` (the le or quantile label the translation sets).
+  template <typename Point>
+  bool begin_point(const Point& point, bool valid, std::string_view reserved) {
+    ++stats.points;
+    if (point.time_unix_nano() == 0) {
+      ++stats.dropped_no_timestamp;
+      return false;
+    }
+    if (!valid) {
+      ++stats.dropped_invalid;
+      return false;
+    }
+    standard_labels(point.attributes());
+    labels.remove(reserved);
+    labels.finish();
+    return true;
+  }
+
   void histograms(const pb_metrics::Histogram& data) {
     const bool delta = data.aggregation_temporality() == pb_metrics::AGGREGATION_TEMPORALITY_DELTA;
     for (const auto& point : data.data_points()) {
-      ++stats.points;
-      if (point.time_unix_nano() == 0) {
-        ++stats.dropped_no_timestamp;
-        continue;
-      }
-      if (!valid_histogram(point)) {
-        ++stats.dropped_invalid;
-        continue;
-      }
-      standard_labels(point.attributes());
-      labels.remove("le");
-      labels.finish();
+      if (!begin_point(point, valid_histogram(point), "le")) continue;
       histogram.bounds.assign(point.explicit_bounds().begin(), point.explicit_bounds().end());
       histogram.counts.assign(point.bucket_counts().begin(), point.bucket_counts().end());
       histogram.count = point.count();
@@ -395,19 +404,9 @@ struct Translator::Scratch {
   void exponential_histograms(const pb_metrics::ExponentialHistogram& data) {
     const bool delta = data.aggregation_temporality() == pb_metrics::AGGREGATION_TEMPORALITY_DELTA;
     for (const auto& point : data.data_points()) {
-      ++stats.points;
-      if (point.time_unix_nano() == 0) {
-        ++stats.dropped_no_timestamp;
-        continue;
-      }
-      if (point.scale() < kMinScale || point.scale() > kMaxScale ||
-          !(point.zero_threshold() >= 0) || std::isinf(point.zero_threshold())) {
-        ++stats.dropped_invalid;
-        continue;
-      }
-      standard_labels(point.attributes());
-      labels.remove("le");
-      labels.finish();
+      const bool valid = point.scale() >= kMinScale && point.scale() <= kMaxScale &&
+                         point.zero_threshold() >= 0 && !std::isinf(point.zero_threshold());
+      if (!begin_point(point, valid, "le")) continue;
       exponential.scale = point.scale();
       exponential.zero_threshold = point.zero_threshold();
       exponential.zero_count = point.zero_count();
@@ -434,14 +433,7 @@ struct Translator::Scratch {
   void summaries(const pb_metrics::Summary& data) {
     const FamilyView family = standard.view();
     for (const auto& point : data.data_points()) {
-      ++stats.points;
-      if (point.time_unix_nano() == 0) {
-        ++stats.dropped_no_timestamp;
-        continue;
-      }
-      standard_labels(point.attributes());
-      labels.remove("quantile");
-      labels.finish();
+      if (!begin_point(point, true, "quantile")) continue;
       const bool stale = (point.flags() & kNoRecordedValue) != 0;
       const std::int64_t ts = to_ms(point.time_unix_nano());
       const std::int64_t start = to_ms(point.start_time_unix_nano());

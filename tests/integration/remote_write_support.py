@@ -3,6 +3,7 @@ VictoriaMetrics 1.79, PEERS.md), PromQL over their HTTP API, OTLP/JSON metric re
 receiver, and an independent decoder of what vigil sends (snappy block format and
 prometheus.WriteRequest, written here from the format descriptions, not vigil's code)."""
 
+import http.server
 import json
 import os
 import shutil
@@ -90,6 +91,26 @@ def decode_write_request(body):
 
 # ---------------------------------------------------------------------------------------------
 # Receivers
+
+
+class TestReceiverHandler(http.server.BaseHTTPRequestHandler):
+    """Base of the tests' own receivers: keep-alive, quiet, whole bodies, plain answers."""
+
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def read_body(self):
+        return self.rfile.read(int(self.headers.get("Content-Length", "0")))
+
+    def answer(self, status, body=b"", headers=None):
+        self.send_response(status)
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
 
 
 class Peer:

@@ -44,14 +44,9 @@ class Receiver(http.server.ThreadingHTTPServer):
         self.problems = []
 
 
-class Handler(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, *args):
-        pass
-
+class Handler(rw.TestReceiverHandler):
     def do_POST(self):
-        body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        body = self.read_body()
         server = self.server
         problems = []
         for name, value in (("Content-Encoding", "snappy"),
@@ -72,12 +67,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             seen.append((time.monotonic(), series))
             script = SCRIPTS.get(self.path, [(404, {}, b"unknown path")])
             status, headers, answer = script[min(len(seen), len(script)) - 1]
-        self.send_response(status)
-        for k, v in headers.items():
-            self.send_header(k, v)
-        self.send_header("Content-Length", str(len(answer)))
-        self.end_headers()
-        self.wfile.write(answer)
+        self.answer(status, answer, headers)
 
 
 def exporter(name, url, extra=""):

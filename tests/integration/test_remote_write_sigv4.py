@@ -35,14 +35,9 @@ class Workspace(http.server.ThreadingHTTPServer):
         self.verdicts = []  # (signature ok, decoded series)
 
 
-class Handler(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, *args):
-        pass
-
+class Handler(rw.TestReceiverHandler):
     def do_POST(self):
-        body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        body = self.read_body()
         auth = self.headers.get("Authorization", "")
         m = cloudwatch_server.AUTH_RE.match(auth)
         ok = False
@@ -57,11 +52,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         series = rw.decode_write_request(rw.snappy_decompress(body))
         with self.server.lock:
             self.server.verdicts.append((ok, series))
-        status, answer = (204, b"") if ok else (403, b'{"message":"signature mismatch"}')
-        self.send_response(status)
-        self.send_header("Content-Length", str(len(answer)))
-        self.end_headers()
-        self.wfile.write(answer)
+        if ok:
+            self.answer(204)
+        else:
+            self.answer(403, b'{"message":"signature mismatch"}')
 
 
 def run_once(secret):

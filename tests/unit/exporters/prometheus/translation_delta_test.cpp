@@ -18,13 +18,6 @@ using testing::kT0Ms;
 using testing::RequestBuilder;
 namespace pb_metrics = testing::pb_metrics;
 
-TranslationOptions plain() {
-  TranslationOptions options;
-  options.scope_labels = false;
-  options.target_info = false;
-  return options;
-}
-
 // One delta monotonic sum point of `requests{route}` covering (start, t].
 RequestBuilder delta_point(double value, std::uint64_t start, std::uint64_t t,
                            const std::string& route = "/a") {
@@ -34,7 +27,7 @@ RequestBuilder delta_point(double value, std::uint64_t start, std::uint64_t t,
 }
 
 TEST(TranslationDelta, SumsAccumulatePerSeries) {
-  Translator translator(plain());
+  Translator translator(testing::plain_options());
   auto s1 = testing::translate(translator, delta_point(5, kT0, kT0 + 10 * kSecond));
   auto s2 = testing::translate(translator, delta_point(3, kT0 + 10 * kSecond, kT0 + 20 * kSecond));
   auto other =
@@ -52,7 +45,7 @@ TEST(TranslationDelta, SumsAccumulatePerSeries) {
 }
 
 TEST(TranslationDelta, NonMonotonicDeltasSumToTheCurrentValue) {
-  Translator translator(plain());
+  Translator translator(testing::plain_options());
   auto request = [](double v, std::uint64_t t) {
     RequestBuilder r;
     r.sum("queue.items", "{item}", {}, v, false, true, t - 10 * kSecond, t);
@@ -65,7 +58,7 @@ TEST(TranslationDelta, NonMonotonicDeltasSumToTheCurrentValue) {
 }
 
 TEST(TranslationDelta, OutOfOrderAndDuplicatePointsAreDroppedAndCounted) {
-  Translator translator(plain());
+  Translator translator(testing::plain_options());
   testing::translate(translator, delta_point(5, kT0, kT0 + 20 * kSecond));
   TranslationStats stats;
   auto late = testing::translate(translator, delta_point(3, kT0, kT0 + 10 * kSecond), &stats);
@@ -80,7 +73,7 @@ TEST(TranslationDelta, OutOfOrderAndDuplicatePointsAreDroppedAndCounted) {
 }
 
 TEST(TranslationDelta, ASeriesSilentForTheTtlStartsOver) {
-  TranslationOptions options = plain();
+  TranslationOptions options = testing::plain_options();
   options.delta_state_ttl = std::chrono::minutes(5);
   Translator translator(options);
   testing::translate(translator, delta_point(5, kT0, kT0 + 10 * kSecond));
@@ -93,7 +86,7 @@ TEST(TranslationDelta, ASeriesSilentForTheTtlStartsOver) {
 }
 
 TEST(TranslationDelta, ExpiredSeriesAreForgotten) {
-  TranslationOptions options = plain();
+  TranslationOptions options = testing::plain_options();
   options.delta_state_ttl = std::chrono::minutes(1);
   Translator translator(options);
   for (int i = 0; i < 10; ++i) {
@@ -109,7 +102,7 @@ TEST(TranslationDelta, ExpiredSeriesAreForgotten) {
 }
 
 TEST(TranslationDelta, StateIsBounded) {
-  TranslationOptions options = plain();
+  TranslationOptions options = testing::plain_options();
   options.max_delta_series = 2;
   Translator translator(options);
   TranslationStats stats;
@@ -124,7 +117,7 @@ TEST(TranslationDelta, StateIsBounded) {
 }
 
 TEST(TranslationDelta, HistogramsAccumulateAndResetOnNewBounds) {
-  Translator translator(plain());
+  Translator translator(testing::plain_options());
   auto request = [](std::vector<double> bounds, std::vector<std::uint64_t> counts, double sum,
                     std::uint64_t t) {
     RequestBuilder r;
@@ -148,7 +141,7 @@ TEST(TranslationDelta, HistogramsAccumulateAndResetOnNewBounds) {
 }
 
 TEST(TranslationDelta, ExponentialHistogramsMergeAcrossScales) {
-  Translator translator(plain());
+  Translator translator(testing::plain_options());
   auto request = [](std::int32_t scale, std::int32_t offset, std::vector<std::uint64_t> counts,
                     std::uint64_t t) {
     RequestBuilder r;

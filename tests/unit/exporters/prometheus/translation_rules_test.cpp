@@ -17,15 +17,8 @@ using testing::kT0Ms;
 using testing::RequestBuilder;
 namespace pb_metrics = testing::pb_metrics;
 
-TranslationOptions plain() {
-  TranslationOptions options;
-  options.scope_labels = false;
-  options.target_info = false;
-  return options;
-}
-
 std::vector<std::string> lines_of(const RequestBuilder& request,
-                                  TranslationOptions options = plain(),
+                                  TranslationOptions options = testing::plain_options(),
                                   TranslationStats* stats = nullptr) {
   Translator translator(std::move(options));
   return testing::translate(translator, request, stats).lines();
@@ -56,7 +49,7 @@ TEST(TranslationRules, FamilyMetadataAndTimestamps) {
       ->mutable_scope_metrics(0)
       ->mutable_metrics(1)
       ->set_description("Time spent.");
-  Translator translator(plain());
+  Translator translator(testing::plain_options());
   const auto sink = testing::translate(translator, request);
   ASSERT_EQ(sink.samples.size(), 1u);
   const auto& s = sink.samples[0];
@@ -72,7 +65,7 @@ TEST(TranslationRules, HistogramBucketsSumCountAndInf) {
   RequestBuilder request;
   request.histogram("http.server.duration", "ms", {{"route", "/a"}}, {5, 10, 25}, {1, 2, 3, 4},
                     123.5);
-  Translator translator(plain());
+  Translator translator(testing::plain_options());
   const auto sink = testing::translate(translator, request);
   EXPECT_THAT(sink.lines(),
               ElementsAre(R"(http_server_duration_milliseconds_bucket{le="5",route="/a"} 1)",
@@ -101,7 +94,7 @@ TEST(TranslationRules, InvalidHistogramsAreDroppedAndCounted) {
   request.histogram("g", "", {}, {2, 1}, {1, 1, 1}, 0);  // bounds not increasing
   request.histogram("k", "", {}, {1, 2}, {1, 1, 1}, 0);  // fine
   TranslationStats stats;
-  const auto lines = lines_of(request, plain(), &stats);
+  const auto lines = lines_of(request, testing::plain_options(), &stats);
   EXPECT_EQ(lines.size(), 5u);
   EXPECT_EQ(stats.points, 3u);
   EXPECT_EQ(stats.dropped_invalid, 2u);
@@ -118,7 +111,7 @@ TEST(TranslationRules, AnAttributeNamedLeIsReplaced) {
 TEST(TranslationRules, Summaries) {
   RequestBuilder request;
   request.summary("rpc.duration", "s", {{"method", "Get"}}, {{0.5, 0.01}, {0.99, 0.25}}, 100, 4.5);
-  Translator translator(plain());
+  Translator translator(testing::plain_options());
   const auto sink = testing::translate(translator, request);
   EXPECT_THAT(sink.lines(),
               ElementsAre(R"(rpc_duration_seconds{method="Get",quantile="0.5"} 0.01)",
@@ -167,7 +160,7 @@ TEST(TranslationRules, ExponentialHistogramFineScaleAndInvalidScale) {
   bad->set_time_unix_nano(kT0);
   bad->set_scale(21);
   TranslationStats stats;
-  EXPECT_THAT(lines_of(request, plain(), &stats),
+  EXPECT_THAT(lines_of(request, testing::plain_options(), &stats),
               ElementsAre(R"(x_bucket{le="2"} 1)", R"(x_bucket{le="2.8284271247461903"} 2)",
                           R"(x_bucket{le="+Inf"} 2)", "x_count 2"));  // no sum: none
   EXPECT_EQ(stats.dropped_invalid, 1u);
@@ -212,14 +205,14 @@ TEST(TranslationRules, JobWithoutNamespaceNoInstanceNoTargetInfo) {
 TEST(TranslationRules, ResourceLabelsWinOverAttributes) {
   RequestBuilder request(Attrs{{"service.name", "api"}});
   request.gauge("g", "", {{"job", "mine"}, {"otel_scope_name", "x"}}, 1);
-  TranslationOptions options = plain();
+  TranslationOptions options = testing::plain_options();
   EXPECT_THAT(lines_of(request, options), ElementsAre(R"(g{job="api",otel_scope_name="x"} 1)"));
 }
 
 TEST(TranslationRules, ExternalLabelsNeverOverride) {
   RequestBuilder request;
   request.gauge("g", "", {{"env", "staging"}, {"region", ""}}, 1);
-  TranslationOptions options = plain();
+  TranslationOptions options = testing::plain_options();
   options.extra_labels = {{"env", "prod"}, {"cluster", "eu-1"}, {"region", "eu"}};
   // env from the point wins; region's empty value is no label, so the external one applies.
   EXPECT_THAT(lines_of(request, options),
@@ -281,7 +274,7 @@ TEST(TranslationRules, PointsWithoutTimestampOrNameAreDroppedAndCounted) {
   request.histogram("!!", "", {}, {1}, {1, 1}, 3);
   request.gauge("ok", "", {}, 1);
   TranslationStats stats;
-  EXPECT_THAT(lines_of(request, plain(), &stats), ElementsAre("ok 1"));
+  EXPECT_THAT(lines_of(request, testing::plain_options(), &stats), ElementsAre("ok 1"));
   EXPECT_EQ(stats.points, 4u);
   EXPECT_EQ(stats.dropped_no_timestamp, 1u);
   EXPECT_EQ(stats.dropped_invalid, 2u);
@@ -295,7 +288,7 @@ TEST(TranslationRules, SamplesFollowTheRequestsOrder) {
   auto* g = request.metric("g")->mutable_gauge();
   RequestBuilder::number(g->add_data_points(), {}, 1, 0, kT0);
   RequestBuilder::number(g->add_data_points(), {}, 2, 0, kT0 + kSecond);
-  Translator translator(plain());
+  Translator translator(testing::plain_options());
   const auto sink = testing::translate(translator, request);
   ASSERT_EQ(sink.samples.size(), 2u);
   EXPECT_EQ(sink.samples[0].timestamp_ms, kT0Ms);
@@ -303,7 +296,7 @@ TEST(TranslationRules, SamplesFollowTheRequestsOrder) {
 }
 
 TEST(TranslationRules, GarbageIsAnError) {
-  Translator translator(plain());
+  Translator translator(testing::plain_options());
   testing::RecordingSink sink;
   EXPECT_FALSE(translator.translate("\xff\xff\xff", sink).has_value());
   EXPECT_TRUE(translator.translate("", sink).has_value());  // an empty request is valid

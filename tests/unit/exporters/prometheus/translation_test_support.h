@@ -205,6 +205,14 @@ class RecordingSink final : public SampleSink {
   std::vector<RecordedSample> samples;
 };
 
+// The options of most tests: neither otel_scope_* labels nor target_info, so the lines are short.
+inline TranslationOptions plain_options() {
+  TranslationOptions options;
+  options.scope_labels = false;
+  options.target_info = false;
+  return options;
+}
+
 // Translates `request` with `translator` into a fresh sink.
 inline RecordingSink translate(Translator& translator, const RequestBuilder& request,
                                TranslationStats* stats = nullptr) {
