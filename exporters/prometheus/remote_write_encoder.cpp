@@ -147,12 +147,20 @@ std::vector<EncodedWriteRequest> WriteRequestEncoder::finish() {
     current = EncodedWriteRequest{};
   };
   for (std::size_t s = 0; s < series_.size(); ++s) {
-    const auto first = order_.begin() + static_cast<std::ptrdiff_t>(start[s]);
+    auto first = order_.begin() + static_cast<std::ptrdiff_t>(start[s]);
     const auto last = order_.begin() + static_cast<std::ptrdiff_t>(start[s + 1]);
     if (last - first > 1) {
       std::stable_sort(first, last, [this](std::uint32_t a, std::uint32_t b) {
         return samples_[a].timestamp_ms < samples_[b].timestamp_ms;
       });
+      // Two samples of a series at one time: the later one supersedes the earlier (a receiver
+      // refuses the whole request over differing duplicates). Working backwards, what is kept
+      // ends up at the back: [first, last) becomes the kept samples.
+      first = std::unique(std::make_reverse_iterator(last), std::make_reverse_iterator(first),
+                          [this](std::uint32_t a, std::uint32_t b) {
+                            return samples_[a].timestamp_ms == samples_[b].timestamp_ms;
+                          })
+                  .base();
     }
     const std::string_view labels = labels_of(static_cast<std::uint32_t>(s));
     for (auto chunk = first; chunk != last;) {

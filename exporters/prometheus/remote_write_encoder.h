@@ -1,8 +1,9 @@
 #pragma once
 
 // Translated samples to prometheus.WriteRequest bodies (remote write 1.0): samples are grouped
-// into series by their full label set, each series' samples sorted by timestamp, and the series
-// packed into requests of at most max_samples_per_send samples.
+// into series by their full label set, each series' samples sorted by timestamp (of two at the
+// same time the later one is kept), and the series packed into requests of at most
+// max_samples_per_send samples.
 
 #include <cstddef>
 #include <cstdint>

@@ -93,6 +93,21 @@ TEST(RemoteWriteEncoder, SamplesOfASeriesGroupedAndInTimestampOrder) {
   EXPECT_TRUE(encoder.finish().empty());
 }
 
+TEST(RemoteWriteEncoder, ALaterSampleAtTheSameTimeSupersedes) {
+  WriteRequestEncoder encoder(100);
+  const LabelView a[] = {{"k", "a"}};
+  encoder.sample(kFamily, "m", a, 1, 2000, 0);
+  encoder.sample(kFamily, "m", a, 2, 1000, 0);
+  encoder.sample(kFamily, "m", a, 3, 2000, 0);
+  encoder.sample(kFamily, "m", a, 4, 1000, 0);
+  encoder.sample(kFamily, "m", a, 5, 3000, 0);
+  const auto requests = encoder.finish();
+  ASSERT_EQ(requests.size(), 1u);
+  EXPECT_EQ(requests[0].samples, 3u);
+  EXPECT_THAT(series_lines(decode(requests[0])),
+              ElementsAre("__name__=m,k=a, 4@1000 3@2000 5@3000"));
+}
+
 TEST(RemoteWriteEncoder, RequestsHoldAtMostMaxSamplesAndKeepSeriesWhole) {
   WriteRequestEncoder encoder(4);
   const LabelView x[] = {{"s", "x"}};
