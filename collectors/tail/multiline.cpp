@@ -8,9 +8,10 @@
 namespace vigil::collectors::tail {
 namespace {
 
-// The event buffer keeps up to this much capacity between events; a rare larger event
-// allocates for itself and the buffer shrinks back after it, so a file that once logged a
-// 1 MiB trace does not keep 1 MiB for the rest of its life.
+// The event buffer grows to the events it sees and keeps up to this much capacity between
+// them; a rare larger event allocates for itself and the buffer shrinks back after it, so a file
+// that once logged a 1 MiB trace does not keep 1 MiB for the rest of its life. (Nothing is
+// reserved up front: a thousand quiet files should not cost a buffer each.)
 constexpr std::size_t kRetainedCapacity = 64 * 1024;
 
 // The longest prefix of `text` of at most `limit` bytes that does not end inside a UTF-8
@@ -46,9 +47,7 @@ MultilineAssembler::MultilineAssembler(const MultilineConfig& config,
       max_bytes_(config.max_bytes),
       flush_timeout_(config.flush_timeout),
       rule_(std::move(rule)),
-      sink_(std::move(sink)) {
-  event_.reserve(std::min(max_bytes_, kRetainedCapacity));
-}
+      sink_(std::move(sink)) {}
 
 MultilineAssembler::~MultilineAssembler() = default;
 
@@ -135,10 +134,7 @@ void MultilineAssembler::emit_event(MultilineCut cut) {
   emitted_offset_ = end_offset_;
   sink_(event);
   event_.clear();
-  if (event_.capacity() > kRetainedCapacity) {
-    event_.shrink_to_fit();
-    event_.reserve(std::min(max_bytes_, kRetainedCapacity));
-  }
+  if (event_.capacity() > kRetainedCapacity) event_.shrink_to_fit();
 }
 
 void MultilineAssembler::emit_held_line() {

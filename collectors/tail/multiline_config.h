@@ -13,6 +13,7 @@
 // disables multiline assembly.
 
 #include <cstddef>
+#include <memory>
 #include <string>
 
 #include "agent/core/clock.h"
@@ -22,6 +23,8 @@ class ConfigReader;
 }
 
 namespace vigil::collectors::tail {
+
+class Pcre2Regex;
 
 enum class MultilinePreset : std::uint8_t { kNone, kJava, kPython, kGo };
 
@@ -36,6 +39,9 @@ struct MultilineConfig {
   std::size_t max_lines = kDefaultMultilineMaxLines;
   std::size_t max_bytes = kDefaultMultilineMaxBytes;
   core::Duration flush_timeout = std::chrono::seconds(1);
+  // start_pattern or continue_pattern compiled once by parse_multiline_config and shared by
+  // every file's assembler (null: MultilineAssembler::create compiles it).
+  std::shared_ptr<const Pcre2Regex> compiled_pattern;
 
   bool enabled() const {
     return !start_pattern.empty() || !continue_pattern.empty() || preset != MultilinePreset::kNone;

@@ -74,8 +74,8 @@ bool is_java_elision(std::string_view rest) {
 // lines join them).
 class PatternRule final : public MultilineRule {
  public:
-  PatternRule(Pcre2Regex regex, bool matches_begin)
-      : regex_(std::move(regex)), matcher_(regex_), matches_begin_(matches_begin) {}
+  PatternRule(std::shared_ptr<const Pcre2Regex> regex, bool matches_begin)
+      : regex_(std::move(regex)), matcher_(*regex_), matches_begin_(matches_begin) {}
 
   LineAction classify(std::string_view line, bool, bool) override {
     const bool matched = matcher_.match(line);
@@ -83,7 +83,7 @@ class PatternRule final : public MultilineRule {
   }
 
  private:
-  Pcre2Regex regex_;
+  std::shared_ptr<const Pcre2Regex> regex_;  // shared by every file's assembler
   Pcre2Matcher matcher_;
   bool matches_begin_;
 };
@@ -260,11 +260,15 @@ std::expected<std::unique_ptr<MultilineRule>, std::string> make_multiline_rule(
     const MultilineConfig& config) {
   if (!config.start_pattern.empty() || !config.continue_pattern.empty()) {
     const bool start = !config.start_pattern.empty();
-    auto regex = Pcre2Regex::compile(start ? config.start_pattern : config.continue_pattern);
-    if (!regex) {
-      return std::unexpected((start ? "start_pattern: " : "continue_pattern: ") + regex.error());
+    std::shared_ptr<const Pcre2Regex> compiled = config.compiled_pattern;
+    if (!compiled) {
+      auto regex = Pcre2Regex::compile(start ? config.start_pattern : config.continue_pattern);
+      if (!regex) {
+        return std::unexpected((start ? "start_pattern: " : "continue_pattern: ") + regex.error());
+      }
+      compiled = std::make_shared<const Pcre2Regex>(std::move(*regex));
     }
-    return std::make_unique<PatternRule>(std::move(*regex), start);
+    return std::make_unique<PatternRule>(std::move(compiled), start);
   }
   switch (config.preset) {
     case MultilinePreset::kJava:

@@ -10,7 +10,7 @@ namespace {
 // Bounds on one match, so a pathological pattern/line pair costs milliseconds, not the loop.
 constexpr std::uint32_t kMatchLimit = 1'000'000;
 constexpr std::uint32_t kDepthLimit = 100'000;
-constexpr std::size_t kJitStackStart = 32 * 1024;
+constexpr std::size_t kJitStackStart = 64 * 1024;
 constexpr std::size_t kJitStackMax = 1024 * 1024;
 
 std::string error_text(int code) {
@@ -80,10 +80,6 @@ Pcre2Matcher::Pcre2Matcher(const Pcre2Regex& regex)
   if (match_context_ != nullptr) {
     pcre2_set_match_limit(match_context_, kMatchLimit);
     pcre2_set_depth_limit(match_context_, kDepthLimit);
-    if (regex.jit()) {
-      jit_stack_ = pcre2_jit_stack_create(kJitStackStart, kJitStackMax, nullptr);
-      if (jit_stack_ != nullptr) pcre2_jit_stack_assign(match_context_, nullptr, jit_stack_);
-    }
   }
 }
 
@@ -127,8 +123,18 @@ bool Pcre2Matcher::match(std::string_view subject) {
   }
   // An empty view may have a null data(); PCRE2 wants a valid pointer even for length 0.
   const char* data = subject.empty() ? "" : subject.data();
-  const int rc = pcre2_match(regex_->code(), reinterpret_cast<PCRE2_SPTR>(data), subject.size(), 0,
-                             0, match_data_, match_context_);
+  int rc = pcre2_match(regex_->code(), reinterpret_cast<PCRE2_SPTR>(data), subject.size(), 0, 0,
+                       match_data_, match_context_);
+  // JIT code runs on 32 KiB of the machine stack, enough for the patterns logs need; a pattern
+  // that needs more gets a JIT stack of its own (up to 1 MiB), once, and the match is retried.
+  if (rc == PCRE2_ERROR_JIT_STACKLIMIT && jit_stack_ == nullptr && match_context_ != nullptr) {
+    jit_stack_ = pcre2_jit_stack_create(kJitStackStart, kJitStackMax, nullptr);
+    if (jit_stack_ != nullptr) {
+      pcre2_jit_stack_assign(match_context_, nullptr, jit_stack_);
+      rc = pcre2_match(regex_->code(), reinterpret_cast<PCRE2_SPTR>(data), subject.size(), 0, 0,
+                       match_data_, match_context_);
+    }
+  }
   if (rc < 0) {
     last_error_ = rc == PCRE2_ERROR_NOMATCH ? 0 : rc;
     return false;

@@ -9,7 +9,8 @@
 //
 // Patterns are compiled in UTF mode with PCRE2_MATCH_INVALID_UTF, so any bytes are a safe
 // subject (invalid UTF-8 simply does not match across the bad bytes). Matching allocates nothing:
-// the matcher's match data and JIT stack are created once. A match that hits the backtracking
+// the matcher's match data is created once (and a JIT stack, the first time a pattern needs more
+// than PCRE2's default 32 KiB). A match that hits the backtracking
 // limit counts as "no match" (see Pcre2Matcher::last_error) rather than stalling the loop.
 // A Pcre2Regex may be shared (const) by matchers on different threads; a matcher may not.
 

@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "collectors/tail/multiline.h"
 #include "tests/unit/collectors/tail/tail_config_fixture.h"
 
 namespace vigil::collectors::tail {
@@ -44,6 +45,12 @@ flush_timeout = "250ms"
   EXPECT_EQ(config.max_lines, 50u);
   EXPECT_EQ(config.max_bytes, 64u * 1024);
   EXPECT_EQ(config.flush_timeout, std::chrono::milliseconds(250));
+  // Compiled once here, shared by the assemblers of every file.
+  ASSERT_NE(config.compiled_pattern, nullptr);
+  auto first = MultilineAssembler::create(config, [](const MultilineEvent&) {});
+  auto second = MultilineAssembler::create(config, [](const MultilineEvent&) {});
+  ASSERT_TRUE(first.has_value() && second.has_value());
+  EXPECT_EQ(config.compiled_pattern.use_count(), 3);
   MultilineConfig other = parse_multiline_config(load("multiline.continue_pattern = '^\\s'\n"));
   EXPECT_EQ(other.continue_pattern, R"(^\s)");
   for (auto [name, preset] :

@@ -115,6 +115,16 @@ TEST(Pcre2RegexTest, CatastrophicBacktrackingIsBoundedAndReported) {
   EXPECT_EQ(matcher.last_error(), 0);
 }
 
+TEST(Pcre2RegexTest, PatternsNeedingAJitStackBeyondTheDefaultStillMatch) {
+  // Each nested group iteration of a long subject takes JIT stack; 32 KiB runs out.
+  auto regex = Pcre2Regex::compile(R"(^(?:(a)|b)*$)");
+  ASSERT_TRUE(regex.has_value());
+  Pcre2Matcher matcher(*regex);
+  const std::string subject(20000, 'a');
+  EXPECT_TRUE(matcher.match(subject)) << "error " << matcher.last_error();
+  EXPECT_EQ(matcher.group(1), "a");
+}
+
 TEST(Pcre2RegexTest, MovedRegexAndMatcherKeepWorking) {
   auto compiled = Pcre2Regex::compile("(?<d>\\d+)");
   ASSERT_TRUE(compiled.has_value());
