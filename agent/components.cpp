@@ -6,6 +6,7 @@
 #include "collectors/internal/internal_collector.h"
 #include "collectors/otlp/otlp_collector.h"
 #include "collectors/tail/tail_collector.h"
+#include "exporters/cloudwatch/cloudwatch_exporter.h"
 #include "exporters/null/null_exporter.h"
 #include "exporters/otlp/otlp_exporter.h"
 #include "exporters/prometheus/pull_exporter.h"
@@ -31,6 +32,7 @@ const app::ComponentRegistry& builtin_components() {
               exporters::prometheus::pull_exporter_factory(),
               exporters::otlp_exporter::otlp_exporter_factory(),
               exporters::prometheus::remote_write_exporter_factory(),
+              exporters::cloudwatch::cloudwatch_exporter_factory(),
           },
   };
   return registry;
