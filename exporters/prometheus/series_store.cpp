@@ -54,6 +54,9 @@ SeriesStore::SeriesStore(SeriesStoreOptions options, const core::Clock& clock)
 void SeriesStore::begin_batch() {
   batch_time_ = clock_.monotonic();
   outcome_ = BatchOutcome{};
+  sequence_.clear();
+  following_ = nullptr;
+  cursor_ = 0;
 }
 
 BatchOutcome SeriesStore::finish_batch() {
@@ -64,6 +67,21 @@ BatchOutcome SeriesStore::finish_batch() {
       family.needs_sort = false;
     }
   }
+  // This batch's order replaces the one it followed (or the oldest), for the next batch of
+  // the same source. Swapping keeps every vector's capacity: nothing is allocated once grown.
+  for (std::size_t i = 0; i < sequence_.size(); ++i) {
+    sequence_[i]->position = static_cast<std::uint32_t>(i);
+  }
+  if (!sequence_.empty()) {
+    if (following_ == nullptr) {
+      following_ = &orders_[next_order_];
+      next_order_ = (next_order_ + 1) % orders_.size();
+    }
+    following_->swap(sequence_);
+  }
+  sequence_.clear();
+  following_ = nullptr;
+  cursor_ = 0;
   return std::exchange(outcome_, BatchOutcome{});
 }
 
@@ -82,20 +100,18 @@ void SeriesStore::sample(const FamilyView& family, std::string_view sample_name,
                          std::span<const LabelView> labels, double value, std::int64_t timestamp_ms,
                          std::int64_t start_timestamp_ms) {
   build_key(family.name, sample_name, labels);
-  auto it = series_.find(std::string_view(key_));
+  StoredSeries* series = find_series();
   if (std::bit_cast<std::uint64_t>(value) == kStaleNaN) {
     // The source says the series ended: stop serving it now, so Prometheus marks it stale at
     // its next scrape rather than after our staleness window.
-    if (it != series_.end()) {
-      remove_series(*it->second.family, &it->second);
-      series_.erase(it);
+    if (series != nullptr) {
+      remove_series(*series->family, series);
+      series_.erase(key_);
       ++outcome_.stale_markers;
     }
     return;
   }
-  StoredSeries* series = nullptr;
-  if (it != series_.end()) {
-    series = &it->second;
+  if (series != nullptr) {
     StoredFamily& stored = *series->family;
     if (stored.kind != family.kind) {
       reject(family, sample_name, Rejection::kTypeConflict);
@@ -122,6 +138,41 @@ void SeriesStore::sample(const FamilyView& family, std::string_view sample_name,
   series->start_timestamp_ms = start_timestamp_ms;
   series->updated = batch_time_;
   ++outcome_.stored_samples;
+  sequence_.push_back(series);
+}
+
+StoredSeries* SeriesStore::find_series() {
+  // Sources send their series in the same order every time: the series after the previous
+  // one in that source's last batch is the likely one, and one comparison confirms it.
+  if (following_ != nullptr && cursor_ < following_->size()) {
+    StoredSeries* guess = (*following_)[cursor_];
+    if (*guess->key == key_) {
+      ++cursor_;
+      return guess;
+    }
+  }
+  auto it = series_.find(std::string_view(key_));
+  if (it == series_.end()) return nullptr;
+  StoredSeries* series = &it->second;
+  if (sequence_.empty()) {
+    // The batch's first series tells which earlier batch's order it follows.
+    following_ = nullptr;
+    for (auto& order : orders_) {
+      if (!order.empty() && order.front() == series) following_ = &order;
+    }
+  }
+  // Back in step after a series that was new, gone or out of place.
+  if (following_ != nullptr && series->position < following_->size() &&
+      (*following_)[series->position] == series) {
+    cursor_ = series->position + 1;
+  }
+  return series;
+}
+
+void SeriesStore::forget_orders() {
+  for (auto& order : orders_) order.clear();
+  following_ = nullptr;
+  cursor_ = 0;
 }
 
 StoredFamily* SeriesStore::find_or_add_family(const FamilyView& family) {
@@ -141,7 +192,9 @@ StoredFamily* SeriesStore::find_or_add_family(const FamilyView& family) {
 
 StoredSeries* SeriesStore::add_series(StoredFamily& family, std::string_view sample_name,
                                       std::span<const LabelView> labels) {
-  StoredSeries& series = series_.try_emplace(key_).first->second;
+  const auto it = series_.try_emplace(key_).first;
+  StoredSeries& series = it->second;
+  series.key = &it->first;
   series.family = &family;
   series.sample_name.assign(sample_name);
   append_labels(labels, {}, series.labels_text);
@@ -165,6 +218,8 @@ StoredSeries* SeriesStore::add_series(StoredFamily& family, std::string_view sam
 
 void SeriesStore::remove_series(StoredFamily& family, const StoredSeries* series) {
   std::erase(family.series, series);
+  std::erase(sequence_, series);
+  forget_orders();  // they may hold it
 }
 
 void SeriesStore::reject(const FamilyView& family, std::string_view sample_name, Rejection why) {
@@ -196,6 +251,7 @@ core::Duration SeriesStore::sweep_interval() const {
 
 std::size_t SeriesStore::expire(core::MonoTime now) {
   auto stale = [&](const StoredSeries& s) { return !fresh(s, now); };
+  forget_orders();  // they may hold expired series
   for (auto& [name, family] : families_) {
     std::erase_if(family.series, [&](const StoredSeries* s) { return stale(*s); });
   }

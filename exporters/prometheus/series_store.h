@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -42,6 +43,8 @@ struct StoredSeries {
   std::int64_t start_timestamp_ms = 0;  // 0 when unknown
   core::MonoTime updated{};             // arrival time of the value (staleness)
   StoredFamily* family = nullptr;       // owner (families are map nodes: stable)
+  const std::string* key = nullptr;     // its key in the store (map nodes: stable)
+  std::uint32_t position = 0;           // index in the last batch that carried it
 
   std::string_view group() const { return grouped ? group_text : labels_text; }
 };
@@ -119,6 +122,9 @@ class SeriesStore final : public SampleSink {
 
   void build_key(std::string_view family, std::string_view sample_name,
                  std::span<const LabelView> labels);
+  // The series whose key is key_, or nullptr.
+  StoredSeries* find_series();
+  void forget_orders();
   StoredFamily* find_or_add_family(const FamilyView& family);
   StoredSeries* add_series(StoredFamily& family, std::string_view sample_name,
                            std::span<const LabelView> labels);
@@ -134,6 +140,14 @@ class SeriesStore final : public SampleSink {
   // forged by a label value). Nodes are stable: families point at them.
   std::unordered_map<std::string, StoredSeries, KeyHash, std::equal_to<>> series_;
   std::string key_;  // reused for every lookup
+  // The order of the series in recent batches (one per source, most likely), so that a batch
+  // that repeats an earlier one finds each series by one key comparison instead of a hash
+  // lookup. Cleared whenever a series is removed.
+  std::array<std::vector<StoredSeries*>, 4> orders_;
+  std::size_t next_order_ = 0;                       // the slot a new order replaces
+  std::vector<StoredSeries*> sequence_;              // this batch's series so far
+  std::vector<StoredSeries*>* following_ = nullptr;  // the order this batch repeats
+  std::size_t cursor_ = 0;                           // where in it the next series should be
   core::MonoTime batch_time_{};
   core::MonoTime next_sweep_{};
   BatchOutcome outcome_;

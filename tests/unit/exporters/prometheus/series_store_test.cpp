@@ -2,6 +2,8 @@
 
 #include <bit>
 #include <limits>
+#include <map>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -291,6 +293,58 @@ TEST_F(SeriesStoreTest, LatestDescriptionAndUnitAreServed) {
   const auto& family = store_.families().at("node_load1");
   EXPECT_EQ(family.help, "New text.");
   EXPECT_EQ(family.unit, "ratio");
+}
+
+// The store follows each source's order of series from batch to batch (a shortcut past the
+// hash lookup); whatever the orders, every sample must land on its own series. Three sources
+// send batches that repeat, reorder, drop, add and end (staleness markers) series at random,
+// interleaved, with sweeps in between; the store must agree with a plain map after every batch.
+TEST_F(SeriesStoreTest, EverySampleLandsOnItsSeriesWhateverTheOrder) {
+  std::mt19937 rng(20261122);
+  const FamilyView family{"g", MetricKind::kGauge, "", ""};
+  std::map<std::string, double> expected;  // label value -> value
+  std::vector<std::vector<std::string>> sources(3);
+  for (int s = 0; s < 3; ++s) {
+    for (int i = 0; i < 40; ++i) sources[s].push_back(std::to_string(s) + "-" + std::to_string(i));
+  }
+  std::int64_t ts = 1000;
+  for (int round = 0; round < 600; ++round) {
+    auto& order = sources[rng() % 3];
+    switch (rng() % 6) {
+      case 0:
+        std::swap(order[rng() % order.size()], order[rng() % order.size()]);
+        break;
+      case 1:
+        order.insert(order.begin() + static_cast<long>(rng() % order.size()),
+                     "new-" + std::to_string(round));
+        break;
+      case 2:
+        if (order.size() > 5) order.erase(order.begin() + static_cast<long>(rng() % order.size()));
+        break;
+      default:
+        break;  // the same order again: the common case
+    }
+    store_.begin_batch();
+    ++ts;
+    for (const std::string& name : order) {
+      const LabelView labels[] = {{"s", name}};
+      if (rng() % 50 == 0) {
+        store_.sample(family, "g", labels, std::bit_cast<double>(kStaleNaN), ts, 0);
+        expected.erase(name);
+        continue;
+      }
+      const double value = static_cast<double>(rng() % 1000);
+      store_.sample(family, "g", labels, value, ts, 0);
+      expected[name] = value;
+    }
+    store_.finish_batch();
+    if (round % 97 == 0) store_.expire(clock_.monotonic());  // nothing stale: orders reset
+    ASSERT_EQ(store_.series_count(), expected.size()) << "round " << round;
+    for (const StoredSeries* series : store_.families().at("g").series) {
+      const std::string name = series->labels_text.substr(4, series->labels_text.size() - 6);
+      ASSERT_EQ(series->value, expected.at(name)) << name << " in round " << round;
+    }
+  }
 }
 
 }  // namespace
