@@ -19,15 +19,35 @@ namespace {
 std::atomic<std::size_t> g_allocations{0};
 }  // namespace
 
-// noinline: inlined into callers, malloc/free would look mismatched to GCC's
-// -Wmismatched-new-delete.
-[[gnu::noinline]] void* operator new(std::size_t size) {
+// Every non-aligned form is replaced, so each allocation and its release meet in malloc/free
+// (AddressSanitizer checks the pairs; libraries such as simdjson use the nothrow form). The
+// aligned forms keep their defaults, which pair among themselves. noinline: inlined into
+// callers, malloc/free would look mismatched to GCC's -Wmismatched-new-delete.
+namespace {
+[[gnu::noinline]] void* counted_malloc(std::size_t size) noexcept {
   g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
+  return std::malloc(size == 0 ? 1 : size);
+}
+[[gnu::noinline]] void* counted_malloc_or_throw(std::size_t size) {
+  if (void* p = counted_malloc(size)) return p;
   throw std::bad_alloc();
 }
+}  // namespace
+
+void* operator new(std::size_t size) { return counted_malloc_or_throw(size); }
+void* operator new[](std::size_t size) { return counted_malloc_or_throw(size); }
+void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
+  return counted_malloc(size);
+}
+void* operator new[](std::size_t size, const std::nothrow_t&) noexcept {
+  return counted_malloc(size);
+}
 [[gnu::noinline]] void operator delete(void* p) noexcept { std::free(p); }
+[[gnu::noinline]] void operator delete[](void* p) noexcept { std::free(p); }
 [[gnu::noinline]] void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+[[gnu::noinline]] void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+[[gnu::noinline]] void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
+[[gnu::noinline]] void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
 
 namespace vigil::collectors::tail {
 namespace {
