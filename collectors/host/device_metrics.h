@@ -124,11 +124,11 @@ class DeviceScraper final : public Scraper {
   std::string_view name() const override { return Source::kName; }
 
   bool scrape(ScrapeContext& context, SourceError& error) override {
-    if (const int rc = context.files().read(Source::kPath, text_); rc != 0) {
-      error = {Source::kPath, rc};
-      return false;
-    }
-    Source::parse(text_, lines_);
+    const auto parse = [&](std::string_view text) {
+      Source::parse(text, lines_);
+      return true;
+    };
+    if (!read_parsed(context, Source::kPath, text_, error, parse)) return false;
     const ScrapeTimes t = times(context);
     devices_.begin();
     for (const auto& line : lines_) {

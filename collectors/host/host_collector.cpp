@@ -4,17 +4,13 @@
 #include <chrono>
 #include <utility>
 
+#include <fmt/format.h>
+
 #include "agent/telemetry/logger.h"
 
 namespace vigil::collectors::host {
 
 namespace {
-
-// The latest multiple of `step` at or before `t` (floor division: right for any clock value).
-std::int64_t boundary_at_or_before(std::int64_t t, std::int64_t step) {
-  const std::int64_t remainder = ((t % step) + step) % step;
-  return t - remainder;
-}
 
 // The scraper logs through the agent's logger under this collector's id.
 HostScraper::Deps with_context(HostScraper::Deps deps, const app::ComponentContext& context,
@@ -46,7 +42,9 @@ HostCollector::HostCollector(app::CollectorSpec spec, HostConfig config,
           "vigil_host_stuck_statvfs_calls",
           "statvfs calls of the host collector that did not return within statvfs_timeout and "
           "have not returned since.",
-          {{"component", spec_.identity.id}})) {
+          {{"component", spec_.identity.id}})),
+      ticker_(*context.clock, *context.scheduler, config_.interval,
+              [this](std::int64_t boundary) { begin_scrape(boundary); }) {
   for (const std::string_view name : scraper_.scraper_names()) {
     failure_counters_.push_back(&context.metrics->counter(
         "vigil_host_scrape_failures_total",
@@ -63,42 +61,16 @@ HostCollector::HostCollector(app::CollectorSpec spec, HostConfig config,
 HostCollector::~HostCollector() = default;
 
 core::Result<void> HostCollector::start() {
-  if (running_) return {};
-  running_ = true;
-  const std::int64_t now = context_.clock->unix_nanos();
-  next_tick_unix_nanos_ =
-      boundary_at_or_before(now, config_.interval.count()) + config_.interval.count();
-  schedule_tick(now);
+  ticker_.start();
   return {};
 }
 
 void HostCollector::stop(std::function<void()> done) {
-  running_ = false;
-  tick_timer_.reset();
+  ticker_.stop();
   // A scrape waiting for statvfs answers is finished now with what it has: its batch is the
   // last this collector hands over.
   if (scraping_) finish_scrape();
   if (done) done();
-}
-
-void HostCollector::schedule_tick(std::int64_t now_unix_nanos) {
-  const auto delay =
-      core::Duration(std::max<std::int64_t>(0, next_tick_unix_nanos_ - now_unix_nanos));
-  tick_timer_ = context_.scheduler->schedule(delay, [this] { tick(); });
-}
-
-void HostCollector::tick() {
-  if (!running_) return;
-  const std::int64_t step = config_.interval.count();
-  const std::int64_t now = context_.clock->unix_nanos();
-  // Points keep the boundary they were scheduled for when the timer fires a little early or
-  // late; after a stall or a clock step of more than an interval, the latest boundary, with no
-  // catching up.
-  std::int64_t t = next_tick_unix_nanos_;
-  if (now >= t + step || now + step < t) t = boundary_at_or_before(now, step);
-  next_tick_unix_nanos_ = t + step;
-  schedule_tick(now);
-  begin_scrape(t);
 }
 
 void HostCollector::begin_scrape(std::int64_t time_unix_nanos) {
@@ -209,6 +181,32 @@ void HostCollector::publish_failures() {
   }
 }
 
+namespace {
+
+core::Result<std::unique_ptr<app::Collector>> create_host_collector(
+    const app::CollectorSpec& spec, const app::ComponentContext& context) {
+  const std::shared_ptr<const HostConfig> config =
+      spec.config == nullptr ? std::make_shared<const HostConfig>()
+                             : std::dynamic_pointer_cast<const HostConfig>(spec.config);
+  if (config == nullptr) return core::make_error(spec.identity.id + ": not a host config");
+  const std::pair<bool, std::string_view> needs[] = {
+      {context.router != nullptr, "a router"},
+      {context.metrics != nullptr, "the metrics registry"},
+      {context.clock != nullptr, "a clock"},
+      {context.scheduler != nullptr, "a scheduler"},
+      {context.resource != nullptr, "the agent's resource"},
+      // statvfs runs on threads that report back to the loop
+      {context.loop != nullptr || !config->enabled("filesystem"),
+       "the event loop for its filesystem scraper"},
+  };
+  for (const auto& [present, what] : needs) {
+    if (!present) return core::make_error(fmt::format("{}: needs {}", spec.identity.id, what));
+  }
+  return std::make_unique<HostCollector>(spec, *config, context, HostScraper::Deps{});
+}
+
+}  // namespace
+
 app::CollectorFactory host_collector_factory() {
   app::CollectorFactory factory;
   factory.kind = "host";
@@ -218,27 +216,7 @@ app::CollectorFactory host_collector_factory() {
   factory.parse = [](config::ConfigReader& reader) -> std::shared_ptr<const app::ComponentConfig> {
     return parse_host_config(reader);
   };
-  factory.create =
-      [](const app::CollectorSpec& spec,
-         const app::ComponentContext& context) -> core::Result<std::unique_ptr<app::Collector>> {
-    if (context.router == nullptr || context.metrics == nullptr || context.clock == nullptr ||
-        context.scheduler == nullptr || context.resource == nullptr) {
-      return core::make_error(spec.identity.id +
-                              ": needs a router, metrics, a clock, a scheduler and a resource");
-    }
-    HostConfig config;
-    if (spec.config != nullptr) {
-      auto parsed = std::dynamic_pointer_cast<const HostConfig>(spec.config);
-      if (parsed == nullptr) return core::make_error(spec.identity.id + ": not a host config");
-      config = *parsed;
-    }
-    if (config.enabled("filesystem") && context.loop == nullptr) {
-      return core::make_error(spec.identity.id +
-                              ": the filesystem scraper needs the event loop (statvfs runs on "
-                              "threads that report back to it)");
-    }
-    return std::make_unique<HostCollector>(spec, std::move(config), context, HostScraper::Deps{});
-  };
+  factory.create = create_host_collector;
   return factory;
 }
 

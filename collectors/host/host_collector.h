@@ -8,6 +8,7 @@
 
 #include "agent/app/component.h"
 #include "agent/telemetry/metrics_registry.h"
+#include "collectors/host/aligned_ticker.h"
 #include "collectors/host/host_config.h"
 #include "collectors/host/host_scraper.h"
 #include "collectors/host/statvfs_prober.h"
@@ -39,8 +40,6 @@ class HostCollector final : public app::Collector {
   std::uint64_t skipped_scrapes() const { return skipped_scrapes_; }
 
  private:
-  void schedule_tick(std::int64_t now_unix_nanos);
-  void tick();
   void begin_scrape(std::int64_t time_unix_nanos);
   void on_probe_timeout();
   void finish_scrape();
@@ -58,13 +57,11 @@ class HostCollector final : public app::Collector {
   telemetry::Gauge& stuck_calls_;
   std::vector<telemetry::Counter*> failure_counters_;
   std::vector<std::uint64_t> published_failures_;
-  std::unique_ptr<core::TimerHandle> tick_timer_;
+  AlignedTicker ticker_;
   std::unique_ptr<core::TimerHandle> timeout_timer_;
   std::string request_;
-  std::int64_t next_tick_unix_nanos_ = 0;
   std::int64_t scrape_time_ = 0;
   bool scraping_ = false;
-  bool running_ = false;
   std::uint64_t skipped_scrapes_ = 0;
   std::uint64_t skipped_in_a_row_ = 0;
 };

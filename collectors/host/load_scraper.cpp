@@ -18,13 +18,9 @@ constexpr MetricInfo kLoad15{"system.cpu.load_average.15m", "15 minute load aver
 }  // namespace
 
 bool LoadScraper::scrape(ScrapeContext& context, SourceError& error) {
-  if (const int rc = context.files().read(kSource, text_); rc != 0) {
-    error = {kSource, rc};
-    return false;
-  }
   LoadAverage load;
-  if (!parse_loadavg(text_, load)) {
-    error = {kSource, 0};
+  if (!read_parsed(context, kSource, text_, error,
+                   [&](std::string_view text) { return parse_loadavg(text, load); })) {
     return false;
   }
   MetricsEncoder& encoder = context.encoder();

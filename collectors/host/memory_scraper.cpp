@@ -34,11 +34,11 @@ constexpr UsageState kStates[] = {
 }  // namespace
 
 bool MemoryScraper::scrape(ScrapeContext& context, SourceError& error) {
-  if (const int rc = context.files().read(kSource, text_); rc != 0) {
-    error = {kSource, rc};
-    return false;
-  }
-  parse_meminfo(text_, fields_);
+  const auto parse = [&](std::string_view text) {
+    parse_meminfo(text, fields_);
+    return true;
+  };
+  if (!read_parsed(context, kSource, text_, error, parse)) return false;
   const ScrapeTimes t = times(context);
   MetricsEncoder& encoder = context.encoder();
   encode_usage(encoder, t);

@@ -54,6 +54,22 @@ class Scraper {
   virtual bool scrape(ScrapeContext& context, SourceError& error) = 0;
 
  protected:
+  // Reads <root><path> into `text`, then `parse(text)`: false with `error` set (errno, or 0 for
+  // "could not parse") when either fails.
+  template <typename Parse>
+  static bool read_parsed(ScrapeContext& context, std::string_view path, std::string& text,
+                          SourceError& error, Parse&& parse) {
+    if (const int rc = context.files().read(path, text); rc != 0) {
+      error = {path, rc};
+      return false;
+    }
+    if (!parse(std::string_view(text))) {
+      error = {path, 0};
+      return false;
+    }
+    return true;
+  }
+
   // Times for this scrape; call done(now) after a successful one.
   ScrapeTimes times(const ScrapeContext& context) const {
     return ScrapeTimes{context.now(), previous_, context.boot()};

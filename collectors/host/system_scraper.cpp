@@ -39,26 +39,20 @@ bool SystemScraper::scrape(ScrapeContext& context, SourceError& error) {
   }
 
   double uptime = 0;
-  if (const int rc = context.files().read(kUptimeSource, text_); rc != 0) {
-    error = {kUptimeSource, rc};
-    ok = false;
-  } else if (!parse_uptime(text_, uptime)) {
-    error = {kUptimeSource, 0};
-    ok = false;
-  } else {
+  if (read_parsed(context, kUptimeSource, text_, error,
+                  [&](std::string_view text) { return parse_uptime(text, uptime); })) {
     encode_single_double(encoder, kUptime, 0, t.now, uptime);
+  } else {
+    ok = false;
   }
 
   FileNr file_nr;
-  if (const int rc = context.files().read(kFileNrSource, text_); rc != 0) {
-    error = {kFileNrSource, rc};
-    ok = false;
-  } else if (!parse_file_nr(text_, file_nr)) {
-    error = {kFileNrSource, 0};
-    ok = false;
-  } else {
+  if (read_parsed(context, kFileNrSource, text_, error,
+                  [&](std::string_view text) { return parse_file_nr(text, file_nr); })) {
     encode_single_int(encoder, kFilefdAllocated, 0, t.now, file_nr.allocated);
     encode_single_int(encoder, kFilefdMaximum, 0, t.now, file_nr.maximum);
+  } else {
+    ok = false;
   }
   if (ok) done(t.now);
   return ok;
