@@ -1,21 +1,18 @@
 #include "agent/aws/credential_chain_context.h"
 #include "agent/aws/environment.h"
 #include "agent/config/config_reader.h"
+#include "agent/otlp/resource.h"
 #include "exporters/cloudwatch/cloudwatch_exporter.h"
+#include "opentelemetry/proto/resource/v1/resource.pb.h"
 
 namespace vigil::exporters::cloudwatch {
 
 namespace {
 
 KeyValues resource_attributes(const app::ResourceInfo* resource) {
-  KeyValues out;
-  if (resource == nullptr) return out;
-  for (const auto& [key, value] : resource->attributes) {
-    auto* kv = out.Add();
-    kv->set_key(key);
-    kv->mutable_value()->set_string_value(value);
-  }
-  return out;
+  opentelemetry::proto::resource::v1::Resource filled;
+  if (resource != nullptr) otlp::fill_resource(*resource, &filled);
+  return std::move(*filled.mutable_attributes());
 }
 
 }  // namespace
