@@ -34,7 +34,7 @@ class CloudWatchVigil:
     """vigil with an OTLP/HTTP receiver and one CloudWatch exporter ("cw")."""
 
     def __init__(self, tmp, server, exporter_toml="", data_dir=None, explicit_keys=True,
-                 retry_toml=None, ack_timeout="60s", env=None):
+                 retry_toml=None, ack_timeout="60s", env=None, collectors_toml=""):
         self.http_port = free_port()
         self.api_port = free_port()
         self.data_dir = data_dir or os.path.join(tmp, "data")
@@ -55,7 +55,7 @@ listen = "127.0.0.1:{self.api_port}"
 http_listen = "127.0.0.1:{self.http_port}"
 grpc_listen = ""
 ack_timeout = "{ack_timeout}"
-
+{collectors_toml}
 [[exporters.cloudwatch]]
 name = "cw"
 region = "{server.region}"

@@ -6,6 +6,7 @@ botocore and every PutLogEvents batch against the documented limits (events, byt
 streams that exist: vigil has to create them.
 """
 
+import os
 import sys
 import time
 import unittest
@@ -56,6 +57,27 @@ class CloudWatchLogsTest(CloudWatchTestCase):
                                      ("CreateLogGroup", ""), ("PutRetentionPolicy", ""),
                                      ("CreateLogStream", "")])
         self.assertEqual(v.counter("vigil_sent_items_total", component=COMPONENT, signal="logs"), 5)
+
+    def test_lines_tailed_from_a_file(self):
+        path = os.path.join(self.tmp.name, "app.log")
+        with open(path, "w") as f:
+            f.write("alpha\nbeta\n\ngamma\n")
+        before_ms = time.time_ns() // MS
+        v = self.start('log_stream = "{host}/{file}"\n', collectors_toml=f"""
+[[collectors.tail]]
+name = "app"
+paths = ["{path}"]
+start_at = "beginning"
+""")
+        stream = f"{HOSTNAME}/{path}"
+        wait_until(lambda: len(self.server.stream_events("/vigil/logs", stream)) >= 3, 30,
+                   "the tailed lines", v)
+        events = self.server.stream_events("/vigil/logs", stream)
+        self.assertEqual([m for _, m in events], ["alpha", "beta", "gamma"])
+        self.assertTrue(all(before_ms - 1000 <= ts <= time.time_ns() // MS for ts, _ in events))
+        # The empty line cannot be a CloudWatch event: dropped and counted.
+        self.assertEqual(v.counter("vigil_dropped_items_total", component=COMPONENT,
+                                   reason="empty_message"), 1)
 
     def test_15000_events_make_two_requests(self):
         v = self.start()
