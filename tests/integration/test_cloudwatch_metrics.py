@@ -7,7 +7,9 @@ store: names, values, dimensions, units, timestamps, storage resolution, and how
 split into requests.
 """
 
+import collections
 import json
+import os
 import sys
 import unittest
 
@@ -18,8 +20,9 @@ SECOND = 1_000_000_000
 
 
 class CloudWatchMetricsTest(CloudWatchTestCase):
-    def start(self, exporter_toml="", dimensions='["device", "service.name"]'):
-        return super().start(f'namespace = "Vigil/IT"\ndimensions = {dimensions}\n' + exporter_toml)
+    def start(self, exporter_toml="", dimensions='["device", "service.name"]', **kwargs):
+        return super().start(f'namespace = "Vigil/IT"\ndimensions = {dimensions}\n' + exporter_toml,
+                             **kwargs)
 
     def datums_named(self, name):
         return [d for d in self.server.datums() if d["name"] == name]
@@ -75,6 +78,39 @@ class CloudWatchMetricsTest(CloudWatchTestCase):
         self.assertEqual(h["storage_resolution"], 1)  # its interval: 10 s
         self.assertEqual(v.counter("vigil_sent_items_total", component=COMPONENT,
                                    signal="metrics"), 4)
+
+    def test_host_metrics_reach_cloudwatch_as_deltas(self):
+        # The host collector every second: CPU time counters become per-interval deltas whose
+        # sum over CPUs and states is the elapsed time times the number of CPUs.
+        v = self.start(dimensions='["state"]', collectors_toml="""
+[collectors.host]
+interval = "1s"
+scrapers = ["cpu", "memory"]
+""")
+        cpus = os.cpu_count()
+
+        def cpu_times():
+            by_time = collections.defaultdict(float)
+            for d in self.datums_named("system.cpu.time"):
+                by_time[round(d["timestamp"] * 1000)] += d["value"]
+            return sorted(by_time.items())
+
+        wait_until(lambda: len(cpu_times()) >= 3, 60, "three intervals of CPU time", v)
+        times = cpu_times()
+        for (t_prev, _), (t, total) in zip(times, times[1:]):
+            elapsed = (t - t_prev) / 1000
+            self.assertAlmostEqual(total / (elapsed * cpus), 1.0, delta=0.25,
+                                   msg=f"{total} s of CPU time in {elapsed} s on {cpus} CPUs")
+        cpu = self.datums_named("system.cpu.time")
+        self.assertTrue(all(d["unit"] == "Seconds" and d["value"] >= 0 for d in cpu))
+        self.assertTrue(all(d["storage_resolution"] == 1 for d in cpu))  # 1 s apart
+        self.assertTrue({"user", "system", "idle"} <= {d["dimensions"]["state"] for d in cpu})
+        self.assertTrue(all(set(d["dimensions"]) == {"host", "state"} for d in cpu))
+        memory = self.datums_named("system.memory.usage")
+        self.assertTrue(memory)
+        self.assertTrue(all(d["unit"] == "Bytes" for d in memory))
+        used = [d["value"] for d in memory if d["dimensions"].get("state") == "used"]
+        self.assertTrue(used and all(0 < u < 1 << 50 for u in used), used)
 
     def test_2500_datums_make_three_requests(self):
         v = self.start()
