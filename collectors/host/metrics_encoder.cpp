@@ -45,12 +45,15 @@ std::size_t varint_size(std::uint64_t v) {
   return n;
 }
 
-void put_varint(std::string& out, std::uint64_t v) {
+// Writes into `bytes` (room for 10); returns how many.
+std::size_t varint_bytes(char* bytes, std::uint64_t v) {
+  std::size_t n = 0;
   while (v >= 0x80) {
-    out.push_back(static_cast<char>((v & 0x7F) | 0x80));
+    bytes[n++] = static_cast<char>((v & 0x7F) | 0x80);
     v >>= 7;
   }
-  out.push_back(static_cast<char>(v));
+  bytes[n++] = static_cast<char>(v);
+  return n;
 }
 
 void put_fixed64(std::string& out, std::uint8_t tag, std::uint64_t v) {
@@ -64,8 +67,9 @@ void put_fixed64(std::string& out, std::uint8_t tag, std::uint64_t v) {
 std::size_t field_size(std::size_t length) { return 1 + varint_size(length) + length; }
 
 void put_header(std::string& out, std::uint8_t tag, std::size_t length) {
-  out.push_back(static_cast<char>(tag));
-  put_varint(out, length);
+  char bytes[11];
+  bytes[0] = static_cast<char>(tag);
+  out.append(bytes, 1 + varint_bytes(bytes + 1, length));
 }
 
 void put_bytes(std::string& out, std::uint8_t tag, std::string_view bytes) {
