@@ -8,6 +8,7 @@
 #include <limits>
 
 #include <fmt/format.h>
+#include <google/protobuf/stubs/logging.h>
 #include <simdjson.h>
 
 #include "agent/net/compression.h"
@@ -29,6 +30,9 @@ constexpr std::int64_t kMaxDurationSeconds =
     std::numeric_limits<std::int64_t>::max() / 1'000'000'000 - 1;
 
 bool parse_message(google::protobuf::Message& message, std::string_view body) {
+  // A server's bytes that are not what they claim (invalid UTF-8 in a string field) fail the
+  // parse, which we report; libprotobuf would also write an ERROR line to stderr per answer.
+  google::protobuf::LogSilencer quiet;
   return body.size() <= static_cast<std::size_t>(INT_MAX) &&
          message.ParseFromArray(body.data(), static_cast<int>(body.size()));
 }

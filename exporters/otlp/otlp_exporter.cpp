@@ -77,6 +77,7 @@ void OtlpExporter::send(const core::Batch& batch, std::function<void(core::SendR
   EncodeOptions options{
       .protocol = config_->protocol,
       .compression = config_->compression,
+      .compression_level = config_->compression_level,
       .max_request_size = static_cast<std::size_t>(config_->max_request_size),
   };
   if (batch.payload.size() < kPoolEncodeBytes || context_.loop == nullptr) {

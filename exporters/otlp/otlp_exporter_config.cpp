@@ -179,6 +179,9 @@ std::shared_ptr<const OtlpExporterConfig> parse_otlp_exporter_config(config::Con
   }
   const std::string compression = reader.one_of("compression", "gzip", {"gzip", "zstd", "none"});
   config->compression = net::parse_codec(compression).value_or(net::Codec::kGzip);
+  const int max_level = config->compression == net::Codec::kZstd ? 19 : 9;
+  config->compression_level =
+      static_cast<int>(reader.integer("compression_level", 0, 0, max_level));
   read_headers(reader, *config);
   config->timeout = reader.duration("timeout", config->timeout, std::chrono::milliseconds(1),
                                     std::chrono::hours(1));

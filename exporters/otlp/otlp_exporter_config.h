@@ -42,6 +42,9 @@ struct OtlpExporterConfig final : app::ComponentConfig {
   // `endpoint`. Indexed by core::Signal.
   std::string signal_endpoints[3];
   net::Codec compression = net::Codec::kGzip;
+  // 0 = the library's default (gzip 6, zstd 3); gzip 1..9, zstd 1..19. Lower is cheaper in CPU
+  // and larger on the wire (tests/bench/README.md, "OTLP export").
+  int compression_level = 0;
   // Sent with every request, after ${ENV} substitution; redacted by `vigil check`.
   std::vector<std::pair<std::string, std::string>> headers;
   core::Duration timeout = std::chrono::seconds(10);

@@ -45,7 +45,8 @@ core::Result<EncodedRequest> finish(std::string_view body, std::string* owned, s
   out.uncompressed_bytes = body.size();
   std::string compressed;
   if (options.compression != net::Codec::kNone && body.size() >= options.compression_threshold) {
-    auto done = net::compress(options.compression, body);
+    auto done = net::compress(options.compression, body,
+                              options.compression_level == 0 ? -1 : options.compression_level);
     if (!done) {
       return core::make_error(fmt::format("compressing a {}-byte request with {}: {}", body.size(),
                                           net::to_string(options.compression),

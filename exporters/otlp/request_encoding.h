@@ -26,6 +26,7 @@ struct EncodedRequest {
 struct EncodeOptions {
   Protocol protocol = Protocol::kHttpProtobuf;
   net::Codec compression = net::Codec::kGzip;
+  int compression_level = 0;  // 0 = the codec's default
   std::size_t max_request_size = kDefaultMaxRequestSize;
   std::size_t compression_threshold = kCompressionThreshold;
 };

@@ -65,6 +65,7 @@ endpoint = "https://otlp.example.com:443/otlp/"
 traces_endpoint = "https://traces.example.com/api/v2/otlp?tenant=a"
 protocol = "http/json"
 compression = "zstd"
+compression_level = 19
 timeout = "2500ms"
 max_request_size = "1MiB"
 [headers]
@@ -78,6 +79,7 @@ insecure_skip_verify = true
   const auto& c = *parsed.config;
   EXPECT_EQ(c.protocol, Protocol::kHttpJson);
   EXPECT_EQ(c.compression, net::Codec::kZstd);
+  EXPECT_EQ(c.compression_level, 19);
   EXPECT_EQ(c.timeout, 2500ms);
   EXPECT_EQ(c.max_request_size, 1u << 20);
   EXPECT_EQ(c.tls.ca_file, "/etc/hostname");
@@ -120,6 +122,7 @@ TEST(OtlpExporterConfig, ErrorsNameTheKey) {
 endpoint = "localhost:4318"
 protocol = "grpc+json"
 compression = "brotli"
+compression_level = 10
 timeout = 10
 max_request_size = "10"
 metrics_endpoint = "ftp://x"
@@ -137,6 +140,7 @@ ca_file = "/nonexistent/ca.pem"
            "agent.toml:2:12: exporters.otlp[0].endpoint: expected an http:// or https:// URL",
            "exporters.otlp[0].protocol:",
            "exporters.otlp[0].compression:",
+           "exporters.otlp[0].compression_level:",
            "exporters.otlp[0].timeout:",
            "exporters.otlp[0].max_request_size:",
            "exporters.otlp[0].metrics_endpoint: expected an http:// or https:// URL",

@@ -47,6 +47,12 @@ TEST(RequestEncoding, CompressesFromTheThresholdOn) {
     EXPECT_EQ((*out)[0].uncompressed_bytes, payload.size());
     EXPECT_EQ(inflate(codec, (*out)[0].body), payload);
   }
+  // A level of 1 trades size for speed; the content is the same.
+  EncodeOptions fast = options(Protocol::kHttpProtobuf, net::Codec::kGzip);
+  fast.compression_level = 1;
+  auto quick = encode_requests(core::Signal::kLogs, payload, 50, fast);
+  ASSERT_TRUE(quick.has_value());
+  EXPECT_EQ(inflate(net::Codec::kGzip, (*quick)[0].body), payload);
   auto none = encode_requests(core::Signal::kLogs, payload, 50,
                               options(Protocol::kHttpProtobuf, net::Codec::kNone));
   ASSERT_TRUE(none.has_value());
