@@ -26,8 +26,7 @@ constexpr MetricInfo kUtilization{"system.cpu.utilization",
 }  // namespace
 
 CpuScraper::CpuScraper(long user_hz, bool utilization)
-    : seconds_per_tick_(1.0 / static_cast<double>(user_hz > 0 ? user_hz : 100)),
-      utilization_(utilization) {}
+    : user_hz_(static_cast<double>(user_hz > 0 ? user_hz : 100)), utilization_(utilization) {}
 
 bool CpuScraper::scrape(ScrapeContext& context, SourceError& error) {
   const ProcStat* stat = context.proc_stat(error);
@@ -57,7 +56,7 @@ void CpuScraper::encode_times(MetricsEncoder& encoder, std::int64_t now) const {
   for (const Cpu& cpu : cpus_.items()) {
     for (std::size_t i = 0; i < kStateCount && i < cpu.fields; ++i) {
       encoder.add_double({{"cpu", cpu.key}, {"state", kStates[i]}}, cpu.starts[i], now,
-                         static_cast<double>(cpu.ticks[i]) * seconds_per_tick_);
+                         seconds(cpu.ticks[i]));
     }
   }
   encoder.end_metric();
@@ -66,11 +65,11 @@ void CpuScraper::encode_times(MetricsEncoder& encoder, std::int64_t now) const {
   for (const Cpu& cpu : cpus_.items()) {
     if (cpu.fields > kCpuGuest) {
       encoder.add_double({{"cpu", cpu.key}, {"state", "user"}}, cpu.starts[kCpuGuest], now,
-                         static_cast<double>(cpu.ticks[kCpuGuest]) * seconds_per_tick_);
+                         seconds(cpu.ticks[kCpuGuest]));
     }
     if (cpu.fields > kCpuGuestNice) {
       encoder.add_double({{"cpu", cpu.key}, {"state", "nice"}}, cpu.starts[kCpuGuestNice], now,
-                         static_cast<double>(cpu.ticks[kCpuGuestNice]) * seconds_per_tick_);
+                         seconds(cpu.ticks[kCpuGuestNice]));
     }
   }
   encoder.end_metric();

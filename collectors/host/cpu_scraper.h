@@ -34,7 +34,11 @@ class CpuScraper final : public Scraper {
   void encode_times(MetricsEncoder& encoder, std::int64_t now) const;
   void encode_utilization(MetricsEncoder& encoder, std::int64_t now) const;
 
-  double seconds_per_tick_;
+  // Ticks divided (not multiplied by 1/USER_HZ) as node_exporter's procfs does, so both give
+  // the same double.
+  double seconds(std::uint64_t ticks) const { return static_cast<double>(ticks) / user_hz_; }
+
+  double user_hz_;
   bool utilization_;
   EntityTable<Cpu> cpus_;
 };

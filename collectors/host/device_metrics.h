@@ -33,7 +33,7 @@ struct DeviceEntity {
 enum class ValueScale : std::uint8_t {
   kInteger,          // as it is
   kSectorsToBytes,   // x 512: diskstats sectors are 512 bytes whatever the device's
-  kMillisToSeconds,  // / 1000
+  kMillisToSeconds,  // x 0.001: milliseconds to seconds
 };
 
 // One series of a device metric: which column, the direction attribute ("" = none) and how
@@ -88,7 +88,8 @@ void encode_device_metrics(MetricsEncoder& encoder, const EntityTable<DeviceEnti
                                        : device.starts[series.column];
         const Attribute device_attribute{"device", device.label};
         if (metric.scale == ValueScale::kMillisToSeconds) {
-          const double seconds = static_cast<double>(raw) / 1000.0;
+          // node_exporter multiplies by 1.0/1000.0; so does this, for the same double.
+          const double seconds = static_cast<double>(raw) * (1.0 / 1000.0);
           if (series.direction.empty()) {
             encoder.add_double({device_attribute}, start, times.now, seconds);
           } else {

@@ -52,9 +52,10 @@ bool PressureScraper::scrape(ScrapeContext& context, SourceError& error) {
       const Resource& r = resources_[i];
       if (!r.present || (full && !kFiles[i].reports_full)) continue;
       if (full ? !r.pressure.has_full : !r.pressure.has_some) continue;
+      // Divided twice, as node_exporter 1.5 does (float64(total)/1000.0/1000.0): the same double.
       const std::uint64_t total_us = full ? r.pressure.full_total_us : r.pressure.some_total_us;
       encoder.add_double({{"resource", kFiles[i].resource}}, full ? r.full_start : r.some_start,
-                         t.now, static_cast<double>(total_us) / 1e6);
+                         t.now, static_cast<double>(total_us) / 1000.0 / 1000.0);
     }
     encoder.end_metric();
   }
