@@ -310,10 +310,11 @@ class AwsLoopTest : public ::testing::Test {
 
   // One get() through to its answer.
   core::Result<Credentials> get(CredentialProvider& provider) {
-    std::optional<core::Result<Credentials>> result;
-    provider.get([&](core::Result<Credentials> r) { result = std::move(r); });
-    EXPECT_TRUE(run_until([&] { return result.has_value(); })) << "no credentials in time";
-    return result.value_or(core::make_error("no answer"));
+    // Shared, so an answer arriving after a timeout finds it alive.
+    auto result = std::make_shared<std::optional<core::Result<Credentials>>>();
+    provider.get([result](core::Result<Credentials> r) { *result = std::move(r); });
+    EXPECT_TRUE(run_until([&] { return result->has_value(); })) << "no credentials in time";
+    return result->value_or(core::make_error("no answer"));
   }
 
   CredentialChainDeps deps() {

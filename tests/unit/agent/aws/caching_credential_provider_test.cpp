@@ -55,10 +55,11 @@ class CachingProviderTest : public ::testing::Test {
   }
 
   // get() answered inside the call (from the cache, or a remembered error).
+  // When it is not, the callback stays queued: it writes to storage that outlives this call.
   std::optional<core::Result<Credentials>> get_now() {
-    std::optional<core::Result<Credentials>> result;
-    provider_->get([&](core::Result<Credentials> r) { result = std::move(r); });
-    return result;
+    auto result = std::make_shared<std::optional<core::Result<Credentials>>>();
+    provider_->get([result](core::Result<Credentials> r) { *result = std::move(r); });
+    return *result;
   }
 
   testing::FakeClock clock_;

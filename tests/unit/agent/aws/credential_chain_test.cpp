@@ -82,12 +82,12 @@ class CredentialChainTest : public AwsLoopTest {
   // Runs the loop until the provider hands out `key` (a background refresh landed), answering
   // from its cache meanwhile.
   bool wait_for_key(CredentialProvider& provider, const std::string& key) {
-    std::string current;
+    auto current = std::make_shared<std::string>();  // a late answer must find it alive
     return run_until([&] {
-      provider.get([&](core::Result<Credentials> c) {
-        if (c) current = c->access_key_id;
+      provider.get([current](core::Result<Credentials> c) {
+        if (c) *current = c->access_key_id;
       });
-      return current == key;
+      return *current == key;
     });
   }
 
