@@ -56,6 +56,9 @@ struct OtlpExporterConfig final : app::ComponentConfig {
   // profile, role) and the service the signature is for (e.g. "xray").
   aws::AwsAuthConfig aws;
   std::string sigv4_service;
+
+  // `vigil check`: with sigv4, where the credentials and the region will come from.
+  std::vector<std::string> check_notes() const override;
 };
 
 // Reads the keys above; bad values are reported to the reader (file:line:col and key).
