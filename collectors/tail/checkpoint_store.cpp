@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -17,7 +18,7 @@ namespace {
 
 // Bytes of an entry without its path.
 constexpr std::size_t kEntryFixedSize = 8 * 4 + 4 + 1 + 4;
-constexpr std::size_t kHeaderSize = 8 + 4 + 4;
+constexpr std::size_t kHeaderSize = 8 + 4 + 8 + 4;
 // A checkpoint larger than this is not ours (a million entries of long paths is far below).
 constexpr std::size_t kMaxCheckpointBytes = 256u << 20;
 constexpr std::uint32_t kMaxFingerprintLength = 1u << 20;
@@ -96,13 +97,14 @@ core::Result<void> fsync_directory_of(const std::string& path) {
 
 }  // namespace
 
-std::string encode_checkpoint(std::span<const CheckpointEntry> entries) {
+std::string encode_checkpoint(std::uint64_t generation, std::span<const CheckpointEntry> entries) {
   std::string out;
   std::size_t size = kHeaderSize + 4;
   for (const auto& e : entries) size += kEntryFixedSize + e.path.size();
   out.reserve(size);
   out.append(kCheckpointMagic);
   put_u32(out, kCheckpointVersion);
+  put_u64(out, generation);
   put_u32(out, static_cast<std::uint32_t>(entries.size()));
   for (const auto& e : entries) {
     put_u64(out, e.identity.dev);
@@ -118,7 +120,7 @@ std::string encode_checkpoint(std::span<const CheckpointEntry> entries) {
   return out;
 }
 
-core::Result<std::vector<CheckpointEntry>> decode_checkpoint(std::string_view bytes) {
+core::Result<Checkpoint> decode_checkpoint(std::string_view bytes) {
   if (bytes.size() < kCheckpointMagic.size() || !bytes.starts_with(kCheckpointMagic)) {
     return core::make_error("not a vigil tail checkpoint (wrong magic bytes)");
   }
@@ -142,8 +144,11 @@ core::Result<std::vector<CheckpointEntry>> decode_checkpoint(std::string_view by
     }
     return core::make_error("checksum mismatch (torn or corrupt file)");
   }
-  if (crc_of(body) != stored_crc)
+  if (crc_of(body) != stored_crc) {
     return core::make_error("checksum mismatch (torn or corrupt file)");
+  }
+  Checkpoint checkpoint;
+  in.u64(checkpoint.generation);
   in.u32(count);
   if (count > kMaxCheckpointEntries) {
     return core::make_error(fmt::format("{} entries (at most {})", count, kMaxCheckpointEntries));
@@ -151,7 +156,7 @@ core::Result<std::vector<CheckpointEntry>> decode_checkpoint(std::string_view by
   if (in.remaining() / kEntryFixedSize < count) {
     return core::make_error("truncated (fewer bytes than its entries need)");
   }
-  std::vector<CheckpointEntry> entries;
+  std::vector<CheckpointEntry>& entries = checkpoint.entries;
   entries.reserve(count);
   for (std::uint32_t i = 0; i < count; ++i) {
     CheckpointEntry e;
@@ -180,48 +185,112 @@ core::Result<std::vector<CheckpointEntry>> decode_checkpoint(std::string_view by
     entries.push_back(std::move(e));
   }
   if (in.remaining() != 0) return core::make_error("trailing bytes after the last entry");
-  return entries;
+  return checkpoint;
 }
 
-CheckpointLoad load_checkpoint(const std::string& path) {
-  CheckpointLoad load;
+namespace {
+
+struct ReadResult {
+  bool missing = false;
+  std::string error;  // unreadable
+  std::string bytes;
+};
+
+ReadResult read_whole(const std::string& path) {
+  ReadResult r;
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
-    if (errno == ENOENT) return load;
-    load.status = CheckpointLoad::Status::kInvalid;
-    load.problem = fmt::format("cannot open {}: {}", path, errno_text(errno));
-    return load;
+    r.missing = errno == ENOENT;
+    if (!r.missing) r.error = fmt::format("cannot open {}: {}", path, errno_text(errno));
+    return r;
   }
   UniqueFd owned(fd);
-  std::string bytes;
   char buffer[65536];
   for (;;) {
     const ssize_t n = ::read(fd, buffer, sizeof buffer);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
-      load.status = CheckpointLoad::Status::kInvalid;
-      load.problem = fmt::format("cannot read {}: {}", path, errno_text(errno));
-      return load;
+      r.error = fmt::format("cannot read {}: {}", path, errno_text(errno));
+      return r;
     }
     if (n == 0) break;
-    bytes.append(buffer, static_cast<std::size_t>(n));
-    if (bytes.size() > kMaxCheckpointBytes) break;
+    r.bytes.append(buffer, static_cast<std::size_t>(n));
+    if (r.bytes.size() > kMaxCheckpointBytes) break;
   }
-  auto decoded = decode_checkpoint(bytes);
-  if (decoded) {
+  return r;
+}
+
+}  // namespace
+
+CheckpointLoad load_checkpoint(const std::string& path) {
+  CheckpointLoad load;
+  std::optional<Checkpoint> main;
+  ReadResult file = read_whole(path);
+  if (!file.missing) {
+    auto decoded = file.error.empty() ? decode_checkpoint(file.bytes)
+                                      : core::Result<Checkpoint>(core::make_error(file.error));
+    if (decoded) {
+      main = std::move(*decoded);
+    } else {
+      const std::string aside = path + ".invalid";
+      if (::rename(path.c_str(), aside.c_str()) == 0) {
+        load.problem = fmt::format("{}: {}; moved to {}", path, decoded.error().message, aside);
+      } else {
+        load.problem = fmt::format("{}: {}; cannot move it aside: {}", path,
+                                   decoded.error().message, errno_text(errno));
+      }
+    }
+  }
+  std::optional<Checkpoint> acknowledged;
+  const std::string ack_path = acknowledgement_path(path);
+  ReadResult ack = read_whole(ack_path);
+  if (!ack.missing) {
+    auto decoded = ack.error.empty() ? decode_checkpoint(ack.bytes)
+                                     : core::Result<Checkpoint>(core::make_error(ack.error));
+    if (decoded) {
+      acknowledged = std::move(*decoded);
+    } else if (!ack.bytes.empty() || !ack.error.empty()) {
+      load.note = fmt::format("{}: {}", ack_path, decoded.error().message);
+    }
+  }
+  if (acknowledged && (!main || acknowledged->generation > main->generation)) {
     load.status = CheckpointLoad::Status::kLoaded;
-    load.entries = std::move(*decoded);
-    return load;
-  }
-  load.status = CheckpointLoad::Status::kInvalid;
-  const std::string aside = path + ".invalid";
-  if (::rename(path.c_str(), aside.c_str()) == 0) {
-    load.problem = fmt::format("{}: {}; moved to {}", path, decoded.error().message, aside);
-  } else {
-    load.problem = fmt::format("{}: {}; cannot move it aside: {}", path, decoded.error().message,
-                               errno_text(errno));
+    load.checkpoint = std::move(*acknowledged);
+    load.from_acknowledgements = true;
+  } else if (main) {
+    load.status = CheckpointLoad::Status::kLoaded;
+    load.checkpoint = std::move(*main);
+  } else if (!load.problem.empty()) {
+    load.status = CheckpointLoad::Status::kInvalid;
   }
   return load;
+}
+
+core::Result<AcknowledgementFile> AcknowledgementFile::open(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+  if (fd < 0) return core::make_error(fmt::format("open {}: {}", path, errno_text(errno)));
+  AcknowledgementFile file;
+  file.fd_ = UniqueFd(fd);
+  file.path_ = path;
+  struct stat st {};
+  if (::fstat(fd, &st) == 0) file.size_ = static_cast<std::size_t>(st.st_size);
+  return file;
+}
+
+core::Result<void> AcknowledgementFile::write(std::string_view bytes) {
+  std::size_t written = 0;
+  while (written < bytes.size()) {
+    const ssize_t n = ::pwrite(fd_.get(), bytes.data() + written, bytes.size() - written,
+                               static_cast<off_t>(written));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return core::make_error(fmt::format("write {}: {}", path_, errno_text(errno)));
+    written += static_cast<std::size_t>(n);
+  }
+  if (bytes.size() < size_ && ::ftruncate(fd_.get(), static_cast<off_t>(bytes.size())) != 0) {
+    return core::make_error(fmt::format("truncate {}: {}", path_, errno_text(errno)));
+  }
+  size_ = bytes.size();
+  return {};
 }
 
 core::Result<void> write_checkpoint_file(const std::string& path, std::string_view bytes,

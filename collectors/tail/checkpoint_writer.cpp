@@ -12,8 +12,7 @@ namespace vigil::collectors::tail {
 
 struct CheckpointWriter::Shared {
   std::mutex mutex;
-  std::uint64_t next_seq = 0;     // loop side
-  std::uint64_t written_seq = 0;  // under mutex
+  std::uint64_t written_seq = 0;  // generation of the durable file; under mutex
   std::string path;
   std::string temp_suffix;
 
@@ -28,23 +27,37 @@ struct CheckpointWriter::Shared {
   }
 };
 
-CheckpointWriter::CheckpointWriter(std::string path, Offload offload,
-                                   std::function<std::string()> snapshot,
+CheckpointWriter::CheckpointWriter(std::string path, std::uint64_t last_generation, Offload offload,
+                                   std::function<std::string(std::uint64_t)> snapshot,
                                    std::function<void(const Outcome&)> on_written)
     : path_(std::move(path)),
       offload_(std::move(offload)),
       snapshot_(std::move(snapshot)),
       on_written_(std::move(on_written)),
-      shared_(std::make_shared<Shared>()) {
+      shared_(std::make_shared<Shared>()),
+      generation_(last_generation) {
+  shared_->written_seq = last_generation;
   shared_->path = path_;
   // Unique among writers of this process (and of the previous generation during a reload).
   shared_->temp_suffix =
       fmt::format("{}.{:x}", ::getpid(), reinterpret_cast<std::uintptr_t>(shared_.get()));
+  if (auto file = AcknowledgementFile::open(acknowledgement_path(path_))) {
+    ack_file_ = std::move(*file);
+  } else {
+    // Without it, a crash repeats what the durable copy is behind by; report it once.
+    on_written_(Outcome{false, file.error().message});
+  }
 }
 
 CheckpointWriter::~CheckpointWriter() = default;
 
 void CheckpointWriter::changed() {
+  latest_ = snapshot_(++generation_);
+  if (ack_file_) {
+    if (auto written = ack_file_->write(latest_); !written) {
+      on_written_(Outcome{false, written.error().message});
+    }
+  }
   dirty_ = true;
   if (in_flight_) return;  // folded into the next write
   if (synchronous_) {
@@ -57,8 +70,8 @@ void CheckpointWriter::changed() {
 void CheckpointWriter::start_async() {
   dirty_ = false;
   in_flight_ = true;
-  const std::uint64_t seq = ++shared_->next_seq;
-  auto bytes = std::make_shared<std::string>(snapshot_());
+  const std::uint64_t seq = generation_;
+  auto bytes = std::make_shared<std::string>(latest_);
   auto outcome = std::make_shared<Outcome>();
   offload_([shared = shared_, seq, bytes, outcome] { *outcome = shared->write(seq, *bytes); },
            [this, weak = std::weak_ptr<bool>(alive_), outcome] {
@@ -79,8 +92,7 @@ void CheckpointWriter::start_async() {
 
 void CheckpointWriter::write_sync() {
   dirty_ = false;
-  const std::uint64_t seq = ++shared_->next_seq;
-  const Outcome outcome = shared_->write(seq, snapshot_());
+  const Outcome outcome = shared_->write(generation_, latest_);
   if (!outcome.ok) dirty_ = true;
   on_written_(outcome);
 }

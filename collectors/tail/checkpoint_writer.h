@@ -3,9 +3,11 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "agent/core/error.h"
+#include "collectors/tail/checkpoint_store.h"
 
 namespace vigil::collectors::tail {
 
@@ -13,21 +15,28 @@ namespace vigil::collectors::tail {
 // tests).
 using Offload = std::function<void(std::function<void()> work, std::function<void()> done)>;
 
-// Persists the collector's checkpoint whenever its acknowledged positions change: one write
-// (write, fsync, rename, fsync the directory) at a time on the thread pool; changes that
-// arrive meanwhile are folded into the next write, so a fast stream of acknowledgements costs
-// one write per fsync, not one per batch. After stop() (draining, shutting down, reloading)
-// every write is made at once on the calling thread, so the file is current before the next
-// generation of the collector reads it. Writes are ordered: a slower older write never
-// replaces a newer file. Loop thread only (except the pool work it starts).
+// Persists the collector's checkpoint whenever its acknowledged positions change, in the two
+// copies of checkpoint_store.h:
+//  - the acknowledgement copy at once, on the calling thread (a pwrite into the page cache, a
+//    few microseconds): after a crash of the process the restart repeats nothing but the batch
+//    whose acknowledgement had not arrived;
+//  - the durable copy (write, fsync, rename, fsync the directory) one write at a time on the
+//    thread pool; changes that arrive meanwhile are folded into the next write, so a fast
+//    stream of acknowledgements costs one fsync per fsync time, not one per batch.
+// After stop() (draining, shutting down, reloading) durable writes are made at once on the
+// calling thread, so the files are current before the next generation of the collector reads
+// them. Durable writes are ordered: a slower older write never replaces a newer file.
+// Loop thread only (except the pool work it starts).
 class CheckpointWriter {
  public:
   struct Outcome {
     bool ok = true;
     std::string error;
   };
-  // `snapshot` encodes the current positions; `on_written` reports every write's outcome.
-  CheckpointWriter(std::string path, Offload offload, std::function<std::string()> snapshot,
+  // `snapshot` encodes the current positions as the given generation; `on_written` reports
+  // every write's outcome. Generations continue after `last_generation` (the one loaded).
+  CheckpointWriter(std::string path, std::uint64_t last_generation, Offload offload,
+                   std::function<std::string(std::uint64_t generation)> snapshot,
                    std::function<void(const Outcome&)> on_written);
   ~CheckpointWriter();
   CheckpointWriter(const CheckpointWriter&) = delete;
@@ -51,9 +60,12 @@ class CheckpointWriter {
 
   std::string path_;
   Offload offload_;
-  std::function<std::string()> snapshot_;
+  std::function<std::string(std::uint64_t)> snapshot_;
   std::function<void(const Outcome&)> on_written_;
   std::shared_ptr<Shared> shared_;
+  std::uint64_t generation_ = 0;
+  std::string latest_;  // the newest encoding, not yet durable while dirty_
+  std::optional<AcknowledgementFile> ack_file_;
   bool dirty_ = false;
   bool in_flight_ = false;
   bool synchronous_ = false;

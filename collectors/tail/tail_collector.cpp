@@ -95,9 +95,14 @@ core::Result<void> TailCollector::start() {
                            load.problem, config_->start_at == StartAt::kEnd ? "end" : "beginning");
     metrics_.checkpoint_error.add();
   }
-  previous_run_ = std::move(load.entries);
+  if (!load.note.empty()) {
+    context_.logger->info(spec_.identity.id, "acknowledgement copy unusable ({}); using {}",
+                          load.note, checkpoint_path_);
+  }
+  previous_run_ = std::move(load.checkpoint.entries);
   writer_ = std::make_unique<CheckpointWriter>(
-      checkpoint_path_, offload_, [this] { return snapshot_checkpoint(); },
+      checkpoint_path_, load.checkpoint.generation, offload_,
+      [this](std::uint64_t generation) { return snapshot_checkpoint(generation); },
       [this](const CheckpointWriter::Outcome& outcome) {
         if (outcome.ok) {
           metrics_.checkpoint_ok.add();
@@ -569,7 +574,7 @@ void TailCollector::on_settled(std::uint64_t seq, const core::AckOutcome& outcom
   }
 }
 
-std::string TailCollector::snapshot_checkpoint() const {
+std::string TailCollector::snapshot_checkpoint(std::uint64_t generation) const {
   std::vector<CheckpointEntry> entries;
   entries.reserve(committed_.size());
   for (const auto& [id, c] : committed_) {
@@ -579,7 +584,7 @@ std::string TailCollector::snapshot_checkpoint() const {
     entries.push_back(
         CheckpointEntry{file.path, file.identity, c.fingerprint, c.offset, c.skipping});
   }
-  return encode_checkpoint(entries);
+  return encode_checkpoint(generation, entries);
 }
 
 // ---- Stopping ------------------------------------------------------------------------------

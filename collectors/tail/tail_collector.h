@@ -85,7 +85,7 @@ class TailCollector final : public app::Collector {
   void add_pending(SealedBatch batch);
   void offer_pending();
   void on_settled(std::uint64_t seq, const core::AckOutcome& outcome);
-  std::string snapshot_checkpoint() const;
+  std::string snapshot_checkpoint(std::uint64_t generation) const;
   // Stopping.
   void continue_stop();
 

@@ -26,23 +26,24 @@ std::vector<CheckpointEntry> sample() {
 
 TEST(CheckpointCodec, RoundTrips) {
   const auto entries = sample();
-  auto decoded = decode_checkpoint(encode_checkpoint(entries));
+  auto decoded = decode_checkpoint(encode_checkpoint(7, entries));
   ASSERT_TRUE(decoded.has_value()) << decoded.error().message;
-  EXPECT_EQ(*decoded, entries);
-  auto none = decode_checkpoint(encode_checkpoint({}));
+  EXPECT_EQ(decoded->generation, 7u);
+  EXPECT_EQ(decoded->entries, entries);
+  auto none = decode_checkpoint(encode_checkpoint(1, {}));
   ASSERT_TRUE(none.has_value());
-  EXPECT_TRUE(none->empty());
+  EXPECT_TRUE(none->entries.empty());
 }
 
 TEST(CheckpointCodec, EveryTornPrefixIsRejected) {
-  const std::string bytes = encode_checkpoint(sample());
+  const std::string bytes = encode_checkpoint(7, sample());
   for (std::size_t n = 0; n < bytes.size(); ++n) {
     EXPECT_FALSE(decode_checkpoint(std::string_view(bytes).substr(0, n)).has_value()) << n;
   }
 }
 
 TEST(CheckpointCodec, EveryFlippedBitIsRejected) {
-  const std::string bytes = encode_checkpoint(sample());
+  const std::string bytes = encode_checkpoint(7, sample());
   for (std::size_t i = 0; i < bytes.size(); ++i) {
     for (int bit = 0; bit < 8; ++bit) {
       std::string damaged = bytes;
@@ -58,12 +59,12 @@ TEST(CheckpointCodec, ForeignFilesAreRejectedWithAReason) {
   EXPECT_NE(json.error().message.find("not a vigil tail checkpoint"), std::string::npos);
   EXPECT_FALSE(decode_checkpoint("").has_value());
   EXPECT_FALSE(decode_checkpoint("VIGILTCK").has_value());
-  std::string appended = encode_checkpoint(sample()) + "x";
+  std::string appended = encode_checkpoint(7, sample()) + "x";
   EXPECT_FALSE(decode_checkpoint(appended).has_value());
 }
 
 TEST(CheckpointCodec, ANewerVersionIsNamed) {
-  std::string bytes = encode_checkpoint({});
+  std::string bytes = encode_checkpoint(1, {});
   // Rewrite the version and its CRC, as a newer agent would have written the file.
   std::string body = bytes.substr(0, bytes.size() - 4);
   body[8] = 2;
@@ -80,28 +81,29 @@ TEST(CheckpointFile, MissingFileIsAFirstRun) {
   TempDir dir;
   const CheckpointLoad load = load_checkpoint(dir.file("tail.checkpoint"));
   EXPECT_EQ(load.status, CheckpointLoad::Status::kMissing);
-  EXPECT_TRUE(load.entries.empty());
+  EXPECT_TRUE(load.checkpoint.entries.empty());
 }
 
 TEST(CheckpointFile, WritesAtomicallyAndLoads) {
   TempDir dir;
   const auto path = dir.file("tail.checkpoint");
-  ASSERT_TRUE(write_checkpoint_file(path, encode_checkpoint(sample()), "t1").has_value());
+  ASSERT_TRUE(write_checkpoint_file(path, encode_checkpoint(7, sample()), "t1").has_value());
   const CheckpointLoad load = load_checkpoint(path);
   ASSERT_EQ(load.status, CheckpointLoad::Status::kLoaded) << load.problem;
-  EXPECT_EQ(load.entries, sample());
+  EXPECT_EQ(load.checkpoint.entries, sample());
+  EXPECT_FALSE(load.from_acknowledgements);
   // Overwritten in place by rename: no temporary file is left behind.
-  ASSERT_TRUE(write_checkpoint_file(path, encode_checkpoint({}), "t1").has_value());
+  ASSERT_TRUE(write_checkpoint_file(path, encode_checkpoint(1, {}), "t1").has_value());
   std::size_t files = 0;
   for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(dir.path())) ++files;
   EXPECT_EQ(files, 1u);
-  EXPECT_TRUE(load_checkpoint(path).entries.empty());
+  EXPECT_TRUE(load_checkpoint(path).checkpoint.entries.empty());
 }
 
 TEST(CheckpointFile, TornFileIsMovedAsideAndReported) {
   TempDir dir;
   const auto path = dir.file("tail.checkpoint");
-  const std::string bytes = encode_checkpoint(sample());
+  const std::string bytes = encode_checkpoint(7, sample());
   tail_testing::write_file(path, bytes.substr(0, bytes.size() / 2));
   const CheckpointLoad load = load_checkpoint(path);
   EXPECT_EQ(load.status, CheckpointLoad::Status::kInvalid);
@@ -120,6 +122,53 @@ TEST(CheckpointFile, ForeignFileIsMovedAside) {
   EXPECT_EQ(load.status, CheckpointLoad::Status::kInvalid);
   EXPECT_NE(load.problem.find("not a vigil tail checkpoint"), std::string::npos);
   EXPECT_EQ(tail_testing::read_file(path + ".invalid"), "# some other program's state\n");
+}
+
+TEST(CheckpointFile, TheNewerValidCopyWins) {
+  TempDir dir;
+  const auto path = dir.file("tail.checkpoint");
+  auto entries = sample();
+  ASSERT_TRUE(write_checkpoint_file(path, encode_checkpoint(5, entries), "t").has_value());
+  // Acknowledgements after the last durable write: the acknowledgement copy is newer.
+  entries[0].offset += 1000;
+  auto ack = AcknowledgementFile::open(acknowledgement_path(path));
+  ASSERT_TRUE(ack.has_value());
+  ASSERT_TRUE(ack->write(encode_checkpoint(9, entries)).has_value());
+  CheckpointLoad load = load_checkpoint(path);
+  ASSERT_EQ(load.status, CheckpointLoad::Status::kLoaded);
+  EXPECT_TRUE(load.from_acknowledgements);
+  EXPECT_EQ(load.checkpoint.generation, 9u);
+  EXPECT_EQ(load.checkpoint.entries[0].offset, 123456u + 1000u);
+  // A shorter rewrite leaves no stale bytes behind.
+  ASSERT_TRUE(ack->write(encode_checkpoint(10, {})).has_value());
+  load = load_checkpoint(path);
+  EXPECT_EQ(load.checkpoint.generation, 10u);
+  EXPECT_TRUE(load.checkpoint.entries.empty());
+  // An older acknowledgement copy (the durable one caught up) loses.
+  ASSERT_TRUE(write_checkpoint_file(path, encode_checkpoint(11, sample()), "t").has_value());
+  load = load_checkpoint(path);
+  EXPECT_FALSE(load.from_acknowledgements);
+  EXPECT_EQ(load.checkpoint.generation, 11u);
+}
+
+TEST(CheckpointFile, TornAcknowledgementCopyFallsBackToTheDurableOne) {
+  TempDir dir;
+  const auto path = dir.file("tail.checkpoint");
+  ASSERT_TRUE(write_checkpoint_file(path, encode_checkpoint(5, sample()), "t").has_value());
+  const std::string newer = encode_checkpoint(6, {});
+  tail_testing::write_file(acknowledgement_path(path), newer.substr(0, newer.size() - 3));
+  CheckpointLoad load = load_checkpoint(path);
+  ASSERT_EQ(load.status, CheckpointLoad::Status::kLoaded);
+  EXPECT_FALSE(load.from_acknowledgements);
+  EXPECT_EQ(load.checkpoint.generation, 5u);
+  EXPECT_NE(load.note.find(".ack"), std::string::npos);
+  // Only the acknowledgement copy: used alone.
+  TempDir other;
+  const auto only = other.file("tail.checkpoint");
+  tail_testing::write_file(acknowledgement_path(only), encode_checkpoint(3, sample()));
+  load = load_checkpoint(only);
+  EXPECT_EQ(load.status, CheckpointLoad::Status::kLoaded);
+  EXPECT_TRUE(load.from_acknowledgements);
 }
 
 TEST(CheckpointFile, WriteFailuresAreErrors) {

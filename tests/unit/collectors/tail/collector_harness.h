@@ -171,7 +171,7 @@ class CollectorHarness {
   std::vector<CheckpointEntry> checkpoint() {
     CheckpointLoad load = load_checkpoint(collector->checkpoint_path());
     EXPECT_NE(load.status, CheckpointLoad::Status::kInvalid) << load.problem;
-    return load.entries;
+    return load.checkpoint.entries;
   }
   std::uint64_t checkpoint_offset(const std::string& path) {
     for (const auto& e : checkpoint()) {
