@@ -34,13 +34,33 @@ constexpr std::array kPackedLevels{
 constexpr std::size_t kShortestWord = 3;
 constexpr std::size_t kLongestWord = 9;
 
-constexpr bool is_word_byte(unsigned char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
-}
+enum ByteClass : std::uint8_t {
+  kOther = 0,
+  kDigitOrUnderscore = 1,
+  kLetter = 2,
+  kLevelInitial = 3
+};
 
-constexpr bool is_letter(unsigned char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
+// Word bytes are letters, digits and '_'; kLevelInitial marks the letters a level word starts
+// with, so most words are passed over after their first byte.
+constexpr std::array<std::uint8_t, 256> kByteClass = [] {
+  std::array<std::uint8_t, 256> table{};
+  for (int c = '0'; c <= '9'; ++c) table[c] = kDigitOrUnderscore;
+  table['_'] = kDigitOrUnderscore;
+  for (int c = 'a'; c <= 'z'; ++c) {
+    table[c] = kLetter;
+    table[c - 32] = kLetter;
+  }
+  for (char c : std::string_view("TDINWECAFP")) {
+    table[static_cast<unsigned char>(c)] = kLevelInitial;
+    table[static_cast<unsigned char>(c + 32)] = kLevelInitial;
+  }
+  return table;
+}();
+
+std::uint8_t byte_class(char c) { return kByteClass[static_cast<unsigned char>(c)]; }
+
+constexpr bool is_letter(unsigned char c) { return kByteClass[c] >= kLetter; }
 
 }  // namespace
 
@@ -87,21 +107,22 @@ std::optional<Severity> find_severity_word(std::string_view text, std::size_t sc
   const std::size_t end = std::min(text.size(), scan_limit);
   std::size_t i = 0;
   while (i < end) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    if (!is_word_byte(c)) {
+    const std::uint8_t first = byte_class(text[i]);
+    if (first == kOther) {
       ++i;
       continue;
     }
     // A word starts here: find where it ends (it may run past the scan limit; the word is still
     // judged whole, so "INFORMATION" cut at the limit is not read as "INFO").
-    std::size_t j = i;
-    bool letters_only = true;
-    while (j < text.size() && is_word_byte(static_cast<unsigned char>(text[j]))) {
-      letters_only = letters_only && is_letter(static_cast<unsigned char>(text[j]));
-      ++j;
+    std::size_t j = i + 1;
+    bool letters_only = first >= kLetter;
+    for (std::uint8_t c; j < text.size() && (c = byte_class(text[j])) != kOther; ++j) {
+      letters_only = letters_only && c >= kLetter;
     }
-    if (letters_only) {
-      const std::string_view word = text.substr(i, j - i);
+    const std::size_t length = j - i;
+    if (first == kLevelInitial && letters_only && length >= kShortestWord &&
+        length <= kLongestWord) {
+      const std::string_view word = text.substr(i, length);
       if (const std::int32_t number = severity_from_word(word); number != 0) {
         return Severity{number, word};
       }
