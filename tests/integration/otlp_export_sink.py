@@ -12,7 +12,7 @@ import threading
 import time
 import unittest
 
-from vigil_process import SOURCE_DIR, http_get
+from vigil_process import SOURCE_DIR, Vigil, free_port, http_get
 
 JS_DIR = os.path.join(SOURCE_DIR, "tests", "integration", "otel-js")
 NODE = shutil.which("node")
@@ -156,3 +156,51 @@ def wait_ready(vigil, api_base, timeout=30):
         except OSError:
             return False
     vigil.wait_for(ready, timeout, "/readyz 200")
+
+
+class Agent:
+    """A vigil with an OTLP receiver on free ports and the given exporters, started and ready.
+    `resource`: its [agent.resource]; `env`: its environment (for ${VAR} in the config);
+    `before_start`: called with the config's path before vigil starts."""
+
+    def __init__(self, work_dir, exporters, name="agent", resource=None, env=None,
+                 before_start=None):
+        self.api, self.http_port, self.grpc_port = free_port(), free_port(), free_port()
+        self.api_base = f"http://127.0.0.1:{self.api}"
+        data_dir = os.path.join(work_dir, name)
+        os.makedirs(data_dir, exist_ok=True)
+        attrs = "\n".join(f'"{k}" = "{v}"' for k, v in (resource or {}).items())
+        self.config_path = os.path.join(work_dir, f"{name}.toml")
+        with open(self.config_path, "w") as f:
+            f.write(f"""
+[agent]
+hostname = "{HOSTNAME}"
+data_dir = "{data_dir}"
+shutdown_timeout = "10s"
+[agent.resource]
+{attrs}
+[agent.api]
+listen = "127.0.0.1:{self.api}"
+[collectors.otlp]
+http_listen = "127.0.0.1:{self.http_port}"
+grpc_listen = "127.0.0.1:{self.grpc_port}"
+ack_timeout = "60s"
+{exporters}
+""")
+        if before_start is not None:
+            before_start(self.config_path)
+        self.vigil = Vigil(["run", "-c", self.config_path], env=env)
+        try:
+            wait_ready(self.vigil, self.api_base)
+        except BaseException:
+            self.vigil.stop()
+            raise
+
+    def metrics(self):
+        return metrics_text(self.api_base)
+
+    def stop(self):
+        """Stops vigil (once); returns its exit code."""
+        if self.vigil.proc.returncode is None:
+            return self.vigil.stop()
+        return self.vigil.proc.returncode

@@ -14,11 +14,10 @@ import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from otlp_export_sink import (AGENT_ATTRS, OPTIONAL_AGENT_KEYS, HOSTNAME, NodeSink,  # noqa: E402
-                              metric, metrics_text, require_node, send_with_sdk, wait_ready,
-                              without_newer_fields)
+from otlp_export_sink import (AGENT_ATTRS, OPTIONAL_AGENT_KEYS, Agent, NodeSink,  # noqa: E402
+                              metric, require_node, send_with_sdk, without_newer_fields)
 from test_otlp_sdk import SIGNALS, compare, split_request  # noqa: E402
-from vigil_process import Vigil, free_port, run_vigil, temp_dir  # noqa: E402
+from vigil_process import run_vigil, temp_dir  # noqa: E402
 
 THRESHOLD = 1024  # exporters/otlp: bodies below this go out uncompressed
 SECRET = "it-secret-6f1d"
@@ -43,7 +42,7 @@ CONTENT_TYPES = {"http/protobuf": "application/x-protobuf", "http/json": "applic
 def exporter_toml(name, sink):
     protocol, compression, _, extra = EXPORTERS[name]
     base = sink.url(name)
-    lines = [f'[[exporters.otlp]]', f'name = "{name}"', f'protocol = "{protocol}"',
+    lines = ['[[exporters.otlp]]', f'name = "{name}"', f'protocol = "{protocol}"',
              f'compression = "{compression}"']
     if extra == "per-signal":
         lines += [f'endpoint = "{base}/unused"'] + [
@@ -58,20 +57,6 @@ def exporter_toml(name, sink):
     return "\n".join(lines)
 
 
-def config(api, http_port, grpc_port, data_dir, sink):
-    return f"""
-[agent]
-hostname = "{HOSTNAME}"
-data_dir = "{data_dir}"
-shutdown_timeout = "10s"
-[agent.api]
-listen = "127.0.0.1:{api}"
-[collectors.otlp]
-http_listen = "127.0.0.1:{http_port}"
-grpc_listen = "127.0.0.1:{grpc_port}"
-ack_timeout = "60s"
-""" + "\n".join(exporter_toml(name, sink) for name in EXPORTERS)
-
 
 class OtlpExportIndependentDecodingTest(unittest.TestCase):
     @classmethod
@@ -83,31 +68,24 @@ class OtlpExportIndependentDecodingTest(unittest.TestCase):
         env = dict(os.environ, VIGIL_IT_SECRET=SECRET)
         try:
             with temp_dir() as d:
-                api, http_port, grpc_port = free_port(), free_port(), free_port()
-                path = os.path.join(d, "agent.toml")
-                with open(path, "w") as f:
-                    f.write(config(api, http_port, grpc_port, d, sink))
-                self.check_redacted(path, env)
-                vigil = Vigil(["run", "-c", path], env=env)
+                agent = Agent(d, "\n".join(exporter_toml(name, sink) for name in EXPORTERS),
+                              env=env, before_start=lambda path: self.check_redacted(path, env))
                 try:
-                    api_base = f"http://127.0.0.1:{api}"
-                    wait_ready(vigil, api_base)
                     run_id = f"it-export-{os.getpid()}"
-                    sent = send_with_sdk(f"http://127.0.0.1:{http_port}", run_id)
+                    sent = send_with_sdk(f"http://127.0.0.1:{agent.http_port}", run_id)
                     total = sum(len(sent[s]) for s in SIGNALS)
                     self.assertGreater(total, 30)
                     # The receiver answered once every exporter delivered: all is at the sink.
-                    counters = metrics_text(api_base)
+                    counters = agent.metrics()
                     for name in EXPORTERS:
                         got = sum(metric(counters, "vigil_sent_items_total",
                                          component=f"otlp/{name}", signal=s) for s in SIGNALS)
                         self.assertEqual(got, total, f"{name}: vigil_sent_items_total")
                         self.assertEqual(metric(counters, "vigil_dropped_items_total",
                                                 component=f"otlp/{name}"), 0)
-                    self.assertEqual(vigil.stop(), 0, "\n".join(vigil.stderr()))
+                    self.assertEqual(agent.stop(), 0, "\n".join(agent.vigil.stderr()))
                 finally:
-                    if vigil.proc.returncode is None:
-                        vigil.stop()
+                    agent.stop()
             expected = without_newer_fields({s: sent[s] for s in SIGNALS})
             problems = []
             for name in EXPORTERS:

@@ -27,8 +27,8 @@ import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 sys.path.insert(0, os.path.dirname(__file__))
-from otlp_export_sink import NodeSink, metric, metrics_text, require_node, wait_ready  # noqa: E402
-from vigil_process import SOURCE_DIR, Vigil, free_port, temp_dir  # noqa: E402
+from otlp_export_sink import Agent, NodeSink, metric, metrics_text, require_node  # noqa: E402
+from vigil_process import SOURCE_DIR, temp_dir  # noqa: E402
 
 PROTO_DIR = os.path.join(SOURCE_DIR, "agent", "proto")
 ITEMS = 3  # log records per scenario
@@ -324,29 +324,14 @@ class OtlpExportRetryTest(unittest.TestCase):
 
     def run_vigil(self, exporters, make_backends, scenarios):
         with temp_dir() as d:
-            api, http_port, grpc_port = free_port(), free_port(), free_port()
-            path = os.path.join(d, "agent.toml")
-            with open(path, "w") as f:
-                f.write(f"""
-[agent]
-data_dir = "{d}"
-shutdown_timeout = "5s"
-[agent.api]
-listen = "127.0.0.1:{api}"
-[collectors.otlp]
-http_listen = "127.0.0.1:{http_port}"
-grpc_listen = "127.0.0.1:{grpc_port}"
-ack_timeout = "60s"
-""" + exporters)
-            vigil = Vigil(["run", "-c", path])
+            agent = Agent(d, exporters)
             try:
-                api_base = f"http://127.0.0.1:{api}"
-                wait_ready(vigil, api_base)
-                problems = self.run_scenarios(vigil, http_port, make_backends(api_base), scenarios)
+                problems = self.run_scenarios(agent.vigil, agent.http_port,
+                                              make_backends(agent.api_base), scenarios)
                 if problems:
                     self.fail(f"{len(problems)} problem(s):\n" + "\n".join(problems))
             finally:
-                vigil.stop()
+                agent.stop()
 
     def test_http(self):
         servers = {"proto": ScriptedOtlpServer(False), "json": ScriptedOtlpServer(True)}

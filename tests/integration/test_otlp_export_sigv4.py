@@ -20,8 +20,8 @@ import uuid
 
 sys.path.insert(0, os.path.dirname(__file__))
 import cloudwatch_server  # noqa: E402
-from otlp_export_sink import metric, metrics_text, wait_ready  # noqa: E402
-from vigil_process import SOURCE_DIR, Vigil, free_port, temp_dir  # noqa: E402
+from otlp_export_sink import Agent, metric  # noqa: E402
+from vigil_process import SOURCE_DIR, temp_dir  # noqa: E402
 
 ACCESS_KEY = "AKIDEXAMPLEOTLP00001"
 SECRET_KEY = "otlp-secret/" + uuid.uuid4().hex
@@ -101,18 +101,12 @@ def run_once(secret):
     threading.Thread(target=stand_in.serve_forever, daemon=True).start()
     try:
         with temp_dir() as work:
-            api, http_port, grpc_port = free_port(), free_port(), free_port()
-            config = os.path.join(work, "agent.toml")
-            with open(config, "w") as f:
-                f.write(f"""
-[agent]
-data_dir = "{work}"
-[agent.api]
-listen = "127.0.0.1:{api}"
-[collectors.otlp]
-http_listen = "127.0.0.1:{http_port}"
-grpc_listen = "127.0.0.1:{grpc_port}"
-ack_timeout = "30s"
+            env = dict(os.environ, IT_ACCESS_KEY=ACCESS_KEY, IT_SECRET_KEY=SECRET_KEY,
+                       IT_SESSION_TOKEN=SESSION_TOKEN, HOME=work)
+            for name in ("AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
+                         "AWS_SESSION_TOKEN", "AWS_REGION", "AWS_DEFAULT_REGION"):
+                env.pop(name, None)
+            agent = Agent(work, f"""
 [[exporters.otlp]]
 name = "xray"
 endpoint = "http://127.0.0.1:{stand_in.server_address[1]}"
@@ -125,42 +119,33 @@ secret_access_key = "${{IT_SECRET_KEY}}"
 session_token = "${{IT_SESSION_TOKEN}}"
 [exporters.otlp.retry]
 initial_interval = "100ms"
-""")
-            env = dict(os.environ, IT_ACCESS_KEY=ACCESS_KEY, IT_SECRET_KEY=SECRET_KEY,
-                       IT_SESSION_TOKEN=SESSION_TOKEN, HOME=work)
-            for name in ("AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
-                         "AWS_SESSION_TOKEN", "AWS_REGION", "AWS_DEFAULT_REGION"):
-                env.pop(name, None)
-            vigil = Vigil(["run", "-c", config], env=env)
+""", env=env)
             try:
-                api_base = f"http://127.0.0.1:{api}"
-                wait_ready(vigil, api_base)
                 request = urllib.request.Request(
-                    f"http://127.0.0.1:{http_port}/v1/traces", data=span_request(),
+                    f"http://127.0.0.1:{agent.http_port}/v1/traces", data=span_request(),
                     headers={"Content-Type": "application/json"})
                 try:
                     urllib.request.urlopen(request, timeout=30).read()
                 except OSError:
                     pass  # a refused export is answered with an error; the stand-in saw it
 
-                def settled():
-                    text = metrics_text(api_base)
-                    return (metric(text, "vigil_sent_items_total", component="otlp/xray", signal="traces") +
-                            metric(text, "vigil_dropped_items_total", component="otlp/xray")) >= 1
-                vigil.wait_for(settled, 30, "the span to be sent or dropped")
-                time.sleep(0.5)  # room for a retry that must not happen
-                text = metrics_text(api_base)
-                counters = {k: metric(text, name, component="otlp/xray", **labels)
+                def counters():
+                    text = agent.metrics()
+                    return {k: metric(text, name, component="otlp/xray", **labels)
                             for k, (name, labels) in {
                                 "sent": ("vigil_sent_items_total", {"signal": "traces"}),
                                 "dropped": ("vigil_dropped_items_total",
                                             {"reason": "permanent_error"}),
                                 "retries": ("vigil_retries_total", {})}.items()}
+                agent.vigil.wait_for(lambda: counters()["sent"] + counters()["dropped"] >= 1, 30,
+                                     "the span to be sent or dropped")
+                time.sleep(0.5)  # room for a retry that must not happen
+                final = counters()
             finally:
-                vigil.stop()
+                agent.stop()
             with stand_in.lock:
                 verdicts = list(stand_in.verdicts)
-            return verdicts, counters, "\n".join(vigil.stderr())
+            return verdicts, final, "\n".join(agent.vigil.stderr())
     finally:
         stand_in.shutdown()
         stand_in.server_close()

@@ -12,28 +12,10 @@ import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from otlp_export_sink import (HOSTNAME, OPTIONAL_AGENT_KEYS, metric, metrics_text,  # noqa: E402
-                              require_node, send_with_sdk, wait_ready)
+from otlp_export_sink import (HOSTNAME, OPTIONAL_AGENT_KEYS, Agent, metric,  # noqa: E402
+                              require_node, send_with_sdk)
 from test_otlp_sdk import SIGNALS, compare, parse_stdout  # noqa: E402
-from vigil_process import Vigil, free_port, temp_dir  # noqa: E402
-
-
-def agent_config(name, data_dir, api, http_port, grpc_port, resource, exporter):
-    return f"""
-[agent]
-hostname = "{HOSTNAME}"
-data_dir = "{data_dir}/{name}"
-shutdown_timeout = "10s"
-[agent.resource]
-"it.{name}" = "{resource}"
-[agent.api]
-listen = "127.0.0.1:{api}"
-[collectors.otlp]
-http_listen = "127.0.0.1:{http_port}"
-grpc_listen = "127.0.0.1:{grpc_port}"
-ack_timeout = "60s"
-{exporter}
-"""
+from vigil_process import temp_dir  # noqa: E402
 
 
 class VigilToVigilTest(unittest.TestCase):
@@ -42,46 +24,37 @@ class VigilToVigilTest(unittest.TestCase):
         require_node("test_otlp_export_vigil")
 
     def run_pair(self, protocol, compression, extra=""):
+        """A -> B over `protocol`; returns how many requests A's exporter sent."""
         with temp_dir() as d:
-            for name in ("a", "b"):
-                os.makedirs(os.path.join(d, name))
-            ports = {n: (free_port(), free_port(), free_port()) for n in ("a", "b")}
-            b_api, b_http, b_grpc = ports["b"]
-            target = b_grpc if protocol == "grpc" else b_http
-            exporter_a = (f'[[exporters.otlp]]\nname = "to-b"\nprotocol = "{protocol}"\n'
-                          f'compression = "{compression}"\n'
-                          f'endpoint = "http://127.0.0.1:{target}"\n{extra}')
-            configs = {
-                "a": agent_config("a", d, *ports["a"], "from-a", exporter_a),
-                "b": agent_config("b", d, *ports["b"], "from-b", "[exporters.stdout]"),
-            }
             agents = {}
             try:
-                for name in ("b", "a"):
-                    path = os.path.join(d, f"{name}.toml")
-                    with open(path, "w") as f:
-                        f.write(configs[name])
-                    agents[name] = Vigil(["run", "-c", path])
-                    wait_ready(agents[name], f"http://127.0.0.1:{ports[name][0]}")
+                agents["b"] = Agent(d, "[exporters.stdout]", name="b",
+                                    resource={"it.b": "from-b"})
+                b = agents["b"]
+                target = b.grpc_port if protocol == "grpc" else b.http_port
+                agents["a"] = Agent(d, (
+                    f'[[exporters.otlp]]\nname = "to-b"\nprotocol = "{protocol}"\n'
+                    f'compression = "{compression}"\n'
+                    f'endpoint = "http://127.0.0.1:{target}"\n{extra}'),
+                    name="a", resource={"it.a": "from-a"})
                 run_id = f"it-v2v-{protocol.replace('/', '-')}-{compression}-{os.getpid()}"
-                sent = send_with_sdk(f"http://127.0.0.1:{ports['a'][1]}", run_id)
+                sent = send_with_sdk(f"http://127.0.0.1:{agents['a'].http_port}", run_id)
                 total = sum(len(sent[s]) for s in SIGNALS)
                 # A's receiver answered once B took everything; B prints it soon after.
-                b = agents["b"]
-                b.wait_for(lambda: len([l for l in b.stdout() if l.strip()]) >= total, 30,
-                           f"{total} items on B's stdout")
-                counters = metrics_text(f"http://127.0.0.1:{ports['a'][0]}")
+                b.vigil.wait_for(lambda: len([l for l in b.vigil.stdout() if l.strip()]) >= total,
+                                 30, f"{total} items on B's stdout")
+                counters = agents["a"].metrics()
                 sent_by_a = sum(metric(counters, "vigil_sent_items_total",
                                        component="otlp/to-b", signal=s) for s in SIGNALS)
                 self.assertEqual(sent_by_a, total)
-                requests = sum(v for k, v in _requests(counters).items())
+                requests = sum(_requests(counters).values())
                 for name in ("a", "b"):
-                    self.assertEqual(agents[name].stop(), 0, "\n".join(agents[name].stderr()))
+                    self.assertEqual(agents[name].stop(), 0,
+                                     "\n".join(agents[name].vigil.stderr()))
             finally:
                 for agent in agents.values():
-                    if agent.proc.returncode is None:
-                        agent.stop()
-            got, problems = parse_stdout(agents["b"].stdout())
+                    agent.stop()
+            got, problems = parse_stdout(agents["b"].vigil.stdout())
             problems += compare({s: sent[s] for s in SIGNALS}, got, agent_attrs={
                 "host.name": HOSTNAME, "os.type": "linux", "it.a": "from-a", "it.b": "from-b"},
                 optional_agent_keys=OPTIONAL_AGENT_KEYS)

@@ -161,11 +161,28 @@ function responseMessage(signal, partial) {
   return type.fromObject(fields);
 }
 
-function nextAnswer(endpoint) {
-  return endpoint.script.length > 0 ? endpoint.script.shift() : {};
+function emit(record) { process.stdout.write(JSON.stringify(record) + '\n'); }
+
+// Fills the record's messageBytes and request from the message `unwrap` returns (decompressed,
+// unframed), noting any failure among its errors.
+function decodeInto(record, contentType, unwrap) {
+  try {
+    const message = unwrap();
+    record.messageBytes = message.length;
+    if (!record.signal) throw new Error(`unexpected path ${record.path}`);
+    record.request = decodeBody(record.signal, contentType, message, record.errors);
+  } catch (e) {
+    record.errors.push(`decoding: ${e.message}`);
+  }
 }
 
-function emit(record) { process.stdout.write(JSON.stringify(record) + '\n'); }
+// The endpoint's next scripted answer (success once the script is used up), recorded and
+// printed with the request.
+function answerFor(endpoint, record) {
+  record.answer = endpoint.script.length > 0 ? endpoint.script.shift() : {};
+  emit(record);
+  return record.answer;
+}
 
 function now() { return performance.timeOrigin + performance.now(); }
 
@@ -186,21 +203,13 @@ function serveHttp(endpoint) {
       const match = /\/v1\/(traces|metrics|logs)$/.exec(req.url);
       const contentType = (req.headers['content-type'] ?? '').split(';')[0].trim();
       record.signal = match ? match[1] : null;
-      let body = null;
-      try {
-        body = decompress(record.contentEncoding, wire);
-        record.messageBytes = body.length;
-        if (!record.signal) throw new Error(`unexpected path ${req.url}`);
+      decodeInto(record, contentType, () => {
         if (!['application/x-protobuf', 'application/json'].includes(contentType)) {
           throw new Error(`unexpected content-type ${contentType}`);
         }
-        record.request = decodeBody(record.signal, contentType, body, record.errors);
-      } catch (e) {
-        record.errors.push(`decoding: ${e.message}`);
-      }
-      const answer = nextAnswer(endpoint);
-      record.answer = answer;
-      emit(record);
+        return decompress(record.contentEncoding, wire);
+      });
+      const answer = answerFor(endpoint, record);
       const status = answer.status ?? 200;
       const headers = { ...(answer.headers ?? {}) };
       let payload = Buffer.alloc(0);
@@ -283,17 +292,9 @@ function serveH2Grpc(endpoint) {
         record.errors.push(`content-type ${headers['content-type']}`);
       }
       if (headers.te !== 'trailers') record.errors.push(`te: ${headers.te}`);
-      try {
-        const message = unframe(wire, record.contentEncoding, record);
-        record.messageBytes = message.length;
-        if (!record.signal) throw new Error(`unexpected path ${path}`);
-        record.request = decodeBody(record.signal, 'application/x-protobuf', message, record.errors);
-      } catch (e) {
-        record.errors.push(`decoding: ${e.message}`);
-      }
-      const answer = nextAnswer(endpoint);
-      record.answer = answer;
-      emit(record);
+      decodeInto(record, 'application/x-protobuf',
+                 () => unframe(wire, record.contentEncoding, record));
+      const answer = answerFor(endpoint, record);
       if (answer.httpStatus !== undefined) {  // a proxy that does not speak gRPC
         stream.respond({ ':status': answer.httpStatus, 'content-type': 'text/plain' });
         stream.end(answer.raw ?? 'not grpc');
@@ -338,16 +339,10 @@ function serveGrpcJs(endpoint) {
       const headers = Object.fromEntries(Object.entries(metadata)
         .map(([k, v]) => [k, Buffer.isBuffer(v) ? v.toString('base64') : String(v)]));
       const record = { event: 'request', name: endpoint.name, time, transport: 'grpc-js', path,
-                       headers, contentEncoding: headers['grpc-encoding'] ?? '',
-                       messageBytes: call.request.length, signal, errors: [] };
-      try {
-        record.request = decodeBody(signal, 'application/x-protobuf', call.request, record.errors);
-      } catch (e) {
-        record.errors.push(`decoding: ${e.message}`);
-      }
-      const answer = nextAnswer(endpoint);
-      record.answer = answer;
-      emit(record);
+                       headers, contentEncoding: headers['grpc-encoding'] ?? '', signal,
+                       errors: [] };
+      decodeInto(record, 'application/x-protobuf', () => call.request);
+      const answer = answerFor(endpoint, record);
       const code = answer.grpcStatus ?? 0;
       if (code === 0) {
         callback(null, Buffer.from(s.response.encode(responseMessage(signal, answer.partialSuccess))

@@ -31,6 +31,32 @@ using namespace otlp_export_test;
 using namespace std::chrono_literals;
 using Status = core::SendResult::Status;
 
+// A server handler that records each request and answers with the next scripted response (a
+// default one once the script is used up).
+template <typename Request, typename Response, typename Responder>
+std::function<void(Request&&, Responder)> scripted_handler(std::vector<Request>& seen,
+                                                           std::deque<Response>& answers) {
+  return [&seen, &answers](Request&& request, Responder responder) {
+    seen.push_back(request);
+    Response response;
+    if (!answers.empty()) {
+      response = std::move(answers.front());
+      answers.pop_front();
+    }
+    responder.send(std::move(response));
+  };
+}
+
+net::HttpHandler scripted(std::vector<net::HttpRequest>& seen,
+                          std::deque<net::HttpResponse>& answers) {
+  return scripted_handler<net::HttpRequest, net::HttpResponse, net::HttpResponder>(seen, answers);
+}
+
+net::GrpcHandler scripted(std::vector<net::GrpcRequest>& seen,
+                          std::deque<net::GrpcResponse>& answers) {
+  return scripted_handler<net::GrpcRequest, net::GrpcResponse, net::GrpcResponder>(seen, answers);
+}
+
 class Backend {
  public:
   Backend() {
@@ -44,31 +70,11 @@ class Backend {
     context_.clock = &clock_;
     context_.scheduler = scheduler_.get();
     context_.http_client = client_.get();
-    http_ = std::make_unique<net::HttpServer>(
-        &loop_, net::HttpServerOptions{},
-        [this](net::HttpRequest&& request, net::HttpResponder responder) {
-          http_seen_.push_back(request);
-          net::HttpResponse response;
-          if (!http_answers_.empty()) {
-            response = std::move(http_answers_.front());
-            http_answers_.pop_front();
-          }
-          responder.send(std::move(response));
-        },
-        logger_);
+    http_ = std::make_unique<net::HttpServer>(&loop_, net::HttpServerOptions{},
+                                              scripted(http_seen_, http_answers_), logger_);
     EXPECT_TRUE(http_->listen().has_value());
-    grpc_ = std::make_unique<net::GrpcServer>(
-        &loop_, net::GrpcServerOptions{},
-        [this](net::GrpcRequest&& request, net::GrpcResponder responder) {
-          grpc_seen_.push_back(request);
-          net::GrpcResponse response;
-          if (!grpc_answers_.empty()) {
-            response = std::move(grpc_answers_.front());
-            grpc_answers_.pop_front();
-          }
-          responder.send(std::move(response));
-        },
-        logger_);
+    grpc_ = std::make_unique<net::GrpcServer>(&loop_, net::GrpcServerOptions{},
+                                              scripted(grpc_seen_, grpc_answers_), logger_);
     EXPECT_TRUE(grpc_->listen().has_value());
   }
 
