@@ -21,9 +21,11 @@
 //   exception line "pkg.SomeException[: msg]" (so "ERROR failed" + the trace is one event).
 // - preset "python": "Traceback (most recent call last):" joins the current event (the
 //   logger.exception() message before it); then indented lines join, and the first unindented
-//   line (the "XxxError: msg" line) ends the traceback and joins too. A blank line followed by
-//   "During handling of the above exception..." or "The above exception was the direct cause..."
-//   continues the chain; "Exception Group Traceback" blocks run while lines are indented.
+//   line, if it reads as an exception ("XxxError: msg", "pkg.Error", "KeyboardInterrupt"), ends
+//   the traceback and joins too (any other unindented line ends it and begins a new event). A blank
+//   line followed by "During handling of the above exception..." or "The above exception was the
+//   direct cause..." continues the chain; "Exception Group Traceback" blocks run while lines are
+//   indented.
 // - preset "go": "panic: ", "fatal error: " or "goroutine N [...]:" begins an event; it runs
 //   until a blank line; a blank line followed by "goroutine N [...]:" resumes it (one event for
 //   the whole dump), anything else ends it.

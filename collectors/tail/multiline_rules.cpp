@@ -113,7 +113,8 @@ class PythonRule final : public MultilineRule {
       case State::kTraceback:
         if (is_indented(line)) return LineAction::kJoin;
         if (is_blank(line)) return hold(open, holding);
-        state_ = State::kAfterException;  // the "ValueError: message" line
+        if (!is_python_exception_line(line)) return begin(line);  // a cut-short traceback
+        state_ = State::kAfterException;                          // the "ValueError: message" line
         return LineAction::kJoin;
       case State::kGroup:
         if (is_indented(line)) return LineAction::kJoin;
@@ -243,6 +244,15 @@ bool is_go_stack_line(std::string_view line) {
   const std::size_t paren = line.find('(');
   return paren != std::string_view::npos && paren > 0 && line.ends_with(')') &&
          line.substr(0, paren).find(' ') == std::string_view::npos;
+}
+
+// "ValueError: bad", "app.errors.GatewayError: declined", "KeyboardInterrupt": a dotted name,
+// then the end of the line or ":".
+bool is_python_exception_line(std::string_view line) {
+  std::size_t i = 0;
+  while (i < line.size() && (is_identifier_byte(line[i]) || line[i] == '.') && line[i] != '$') ++i;
+  if (i == 0 || is_digit(line[0]) || line[0] == '.') return false;
+  return i == line.size() || line[i] == ':';
 }
 
 // "goroutine 1 [running]:", "goroutine 18 [chan receive, 2 minutes]:"

@@ -36,6 +36,7 @@ std::expected<std::unique_ptr<MultilineRule>, std::string> make_multiline_rule(
 
 // Exposed for tests: the line tests of the presets.
 bool is_java_continuation(std::string_view line);
+bool is_python_exception_line(std::string_view line);
 bool is_go_goroutine_header(std::string_view line);
 bool is_go_stack_line(std::string_view line);
 

@@ -200,6 +200,27 @@ TEST_F(MultilineTest, PythonPresetFollowsChainedExceptionsAcrossBlankLines) {
   EXPECT_EQ(events_[1].end_offset, join(event).size() + 2);
 }
 
+TEST_F(MultilineTest, PythonTracebackCutShortEndsAtTheNextLogLine) {
+  make_preset(MultilinePreset::kPython);
+  feed_all({"ERROR x", "Traceback (most recent call last):", "  File \"a.py\", line 1",
+            "2024-05-01 12:00:01,000 INFO app: next", "2024-05-01 12:00:02,000 INFO app: more"});
+  EXPECT_THAT(texts(), ElementsAre("ERROR x\nTraceback (most recent call last):\n  File \"a.py\", "
+                                   "line 1",
+                                   "2024-05-01 12:00:01,000 INFO app: next"));
+}
+
+TEST_F(MultilineTest, PythonExceptionLineTest) {
+  EXPECT_TRUE(is_python_exception_line("ValueError: invalid literal"));
+  EXPECT_TRUE(is_python_exception_line("app.gateway.GatewayError: declined: 51"));
+  EXPECT_TRUE(is_python_exception_line("KeyboardInterrupt"));
+  EXPECT_TRUE(is_python_exception_line("KeyError: 'k'"));
+  EXPECT_FALSE(is_python_exception_line("2024-05-01 12:00:01,000 INFO app: next"));
+  EXPECT_FALSE(is_python_exception_line("INFO app: next"));
+  EXPECT_FALSE(is_python_exception_line(": x"));
+  EXPECT_FALSE(is_python_exception_line("1Error: x"));
+  EXPECT_FALSE(is_python_exception_line(""));
+}
+
 TEST_F(MultilineTest, PythonPresetReadsExceptionGroups) {
   make_preset(MultilinePreset::kPython);
   const std::vector<std::string> event = {"  + Exception Group Traceback (most recent call last):",
