@@ -29,7 +29,13 @@ std::string grpc_timeout(core::Duration timeout) {
 }
 
 bool is_https(std::string_view url) {
-  return url.size() >= 8 && (url.substr(0, 8) == "https://" || url.substr(0, 8) == "HTTPS://");
+  constexpr std::string_view kScheme = "https://";
+  if (url.size() < kScheme.size()) return false;
+  for (std::size_t i = 0; i < kScheme.size(); ++i) {
+    const char c = url[i];
+    if ((c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c) != kScheme[i]) return false;
+  }
+  return true;
 }
 
 }  // namespace
@@ -81,34 +87,36 @@ void OtlpExporter::send(const core::Batch& batch, std::function<void(core::SendR
       .max_request_size = static_cast<std::size_t>(config_->max_request_size),
   };
   if (batch.payload.size() < kPoolEncodeBytes || context_.loop == nullptr) {
-    send->requests = encode_requests(batch.signal, batch.payload, batch.items, options);
-    encode(send);
+    prepare(*send, options);
+    begin(send);
     return;
   }
   net::run_in_pool(
-      context_.loop,
-      [send, options] {
-        try {
-          send->requests = encode_requests(send->batch->signal, send->batch->payload,
-                                           send->batch->items, options);
-        } catch (const std::exception& e) {
-          send->requests = core::make_error(e.what());
-        }
-      },
+      context_.loop, [send, options] { prepare(*send, options); },
       [this, send, alive = std::weak_ptr<bool>(alive_)] {
         if (alive.expired()) return;
-        encode(send);
+        begin(send);
       });
 }
 
-void OtlpExporter::encode(const std::shared_ptr<Send>& send) {
+void OtlpExporter::prepare(Send& send, const EncodeOptions& options) {
+  try {
+    send.requests =
+        encode_requests(send.batch->signal, send.batch->payload, send.batch->items, options);
+    // Hashing a large payload is work for the pool too; only batches cut in several need it.
+    if (send.requests && send.requests->size() > 1) send.key = ProgressMemory::key_of(*send.batch);
+  } catch (const std::exception& e) {
+    send.requests = core::make_error(e.what());
+  }
+}
+
+void OtlpExporter::begin(const std::shared_ptr<Send>& send) {
   if (!send->requests) {
     complete(send, core::SendResult::permanent("cannot encode the batch: " +
                                                send->requests.error().message));
     return;
   }
   if (send->requests->size() > 1) {
-    send->key = ProgressMemory::key_of(*send->batch);
     if (auto resumed = progress_.take(send->key)) {
       send->progress = std::move(*resumed);
       context_.logger->info(id_, "resuming a {}-request batch at request {}",

@@ -12,6 +12,7 @@
 #include "agent/net/http_client.h"
 #include "exporters/otlp/otlp_exporter_config.h"
 #include "exporters/otlp/progress_memory.h"
+#include "exporters/otlp/request_encoding.h"
 
 namespace vigil::telemetry {
 class Counter;
@@ -48,7 +49,10 @@ class OtlpExporter final : public app::Exporter {
 
  private:
   struct Counters;
-  void encode(const std::shared_ptr<Send>& send);
+  // Encodes the batch's requests; any thread (the pool for large batches).
+  static void prepare(Send& send, const EncodeOptions& options);
+  // Starts sending what prepare() made, resuming where an earlier attempt stopped.
+  void begin(const std::shared_ptr<Send>& send);
   void send_next(const std::shared_ptr<Send>& send);
   void transmit(const std::shared_ptr<Send>& send, net::HttpClientRequest request);
   void on_response(const std::shared_ptr<Send>& send, const net::HttpClientResponse& response);

@@ -317,12 +317,14 @@ TEST(OtlpExporter, GrpcCallsInARowAndConcurrently) {
   EXPECT_EQ(seen, sent);
 }
 
-TEST(OtlpExporter, ASplitBatchResumesAtThePartThatFailed) {
+// Small batches are cut on the loop, large ones on the thread pool: both resume alike.
+void expect_resume_at_the_failed_part(int records, const std::string& max_request_size,
+                                      std::size_t max_bytes) {
   Backend backend;
-  backend.exporter("endpoint = \"" + backend.http_base() + "\"\nmax_request_size = \"2KiB\"\n" +
-                   "compression = \"none\"\n");
-  const auto request = logs_request(1, 1, 60, 100);
-  const core::Batch batch = batch_of(core::Signal::kLogs, request, 60);
+  backend.exporter("endpoint = \"" + backend.http_base() + "\"\nmax_request_size = \"" +
+                   max_request_size + "\"\ncompression = \"none\"\n");
+  const auto request = logs_request(1, 1, records, 100);
+  const core::Batch batch = batch_of(core::Signal::kLogs, request, records);
   backend.http_answers_.push_back(answer(200));
   backend.http_answers_.push_back(answer(503, {{"Retry-After", "1"}}));
   auto result = backend.send(batch);
@@ -335,12 +337,20 @@ TEST(OtlpExporter, ASplitBatchResumesAtThePartThatFailed) {
   std::vector<std::string> delivered;
   for (std::size_t i = 0; i < backend.http_seen_.size(); ++i) {
     if (i == 1) continue;  // refused with 503
-    EXPECT_LE(backend.http_seen_[i].body.size(), 2048u);
+    EXPECT_LE(backend.http_seen_[i].body.size(), max_bytes);
     auto items = items_of(core::Signal::kLogs, body_of(backend.http_seen_[i]));
     delivered.insert(delivered.end(), items.begin(), items.end());
   }
   EXPECT_EQ(delivered, items_of(core::Signal::kLogs, batch.payload));
   EXPECT_GT(backend.http_seen_.size(), 4u);
+}
+
+TEST(OtlpExporter, ASplitBatchResumesAtThePartThatFailed) {
+  expect_resume_at_the_failed_part(60, "2KiB", 2048);
+}
+
+TEST(OtlpExporter, ALargeSplitBatchResumesAtThePartThatFailed) {
+  expect_resume_at_the_failed_part(400, "16KiB", 16384);
 }
 
 TEST(OtlpExporter, AStrayPermanentFailureOfOnePartCountsItsItemsAsRejected) {
