@@ -5,7 +5,8 @@
 //
 // Config (keys of the [[collectors.tail]] table itself, read by parse_parser_config):
 //   parser          = "none" | "json" | "logfmt" | "regex"            (default "none")
-//   regex           = PCRE2 pattern; named groups become fields      (required for "regex")
+//   regex           = PCRE2 pattern with at least one named group; each becomes a field
+//                     (required with parser = "regex", an error with any other parser)
 //   message_field   = field whose value becomes the record's body     (default "": the body is
 //                     the raw line; a line without the field keeps the raw line as its body)
 //   timestamp_field = field holding the record's time                 (default "": none)
@@ -17,6 +18,8 @@
 //                     "levelname", then as a whole word in the first 256 bytes of the body text.
 //   keep_fields     = also keep message_field, timestamp_field and severity_field as attributes
 //                     (default false: they are moved into body, time and severity)
+// message_field, timestamp_field and severity_field need a parser other than "none".
+// collectors/tail/PARSING.md is the user's description.
 //
 // Core usage (one parser per thread; `line` and `out` reused across calls):
 //   auto parser = make_line_parser(config);            // std::expected<unique_ptr<LineParser>>

@@ -6,11 +6,11 @@
 //   start_pattern    = PCRE2 regex of the first line of an event
 //   continue_pattern = PCRE2 regex of the lines that continue an event
 //   preset           = "java" | "python" | "go"
-//   max_lines        = 500     lines per event; more start a new event (counted as cut)
-//   max_bytes        = "1MiB"  bytes per event, "\n" joins included; likewise
-//   flush_timeout    = "1s"    an event is emitted when no line arrived for this long
-// Exactly one of start_pattern, continue_pattern and preset; no table (or none of the three)
-// disables multiline assembly.
+//   max_lines        = 500     lines per event (1 to 1,000,000); more start a new event (cut)
+//   max_bytes        = "1MiB"  bytes per event, "\n" joins included (64 B to 64 MiB); likewise
+//   flush_timeout    = "1s"    emit the event when no line arrived for this long (1 ms to 1 h)
+// Exactly one of start_pattern, continue_pattern and preset (a table with none is an error); no
+// table disables multiline assembly.
 
 #include <cstddef>
 #include <memory>
