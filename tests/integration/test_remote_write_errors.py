@@ -144,12 +144,13 @@ class RemoteWriteErrors(unittest.TestCase):
                         seen = {path: list(v) for path, v in receiver.seen.items()}
                         problems = list(receiver.problems)
                 finally:
-                    vigil.stop()
+                    exit_code = vigil.stop()
                 stderr = "\n".join(vigil.stderr())
         finally:
             receiver.shutdown()
             receiver.server_close()
 
+        self.assertEqual(exit_code, 0, stderr)
         self.assertEqual(problems, [])
         # Every attempt carried the same series: the gauge, and target_info for the resource's
         # other attributes (the agent's host.name and os.type).
@@ -208,9 +209,10 @@ class RemoteWriteErrors(unittest.TestCase):
                     result = prometheus.query(f'rw_gauge{{rw_run="{RUN}"}}')
                     self.assertEqual([v for _, v in result], [1.0])
                 finally:
-                    vigil.stop()
+                    exit_code = vigil.stop()
                 stderr = "\n".join(vigil.stderr())
                 self.assertIn("HTTP 400 Bad Request: out of order sample", stderr)
+                self.assertEqual(exit_code, 0, stderr)
             finally:
                 prometheus.stop()
 

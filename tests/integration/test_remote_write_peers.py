@@ -120,7 +120,8 @@ class RemoteWritePeers(unittest.TestCase):
                         self.assertEqual(otlp.self_metric(api, "vigil_dropped_items_total",
                                                           component=component), 0)
                 finally:
-                    vigil.stop()
+                    exit_code = vigil.stop()
+                self.assertEqual(exit_code, 0, "\n".join(vigil.stderr()))
             finally:
                 for peer in peers:
                     peer.stop()

@@ -60,7 +60,7 @@ class Handler(rw.TestReceiverHandler):
 
 def run_once(secret):
     """Sends one gauge through vigil to a workspace that holds `secret`; returns
-    (verdicts, dropped, retries, stderr)."""
+    (verdicts, dropped, retries, stderr) once vigil has exited 0."""
     workspace = Workspace(secret)
     threading.Thread(target=workspace.serve_forever, daemon=True).start()
     try:
@@ -98,10 +98,13 @@ def run_once(secret):
                 time.sleep(0.5)  # room for a retry that must not happen
                 retries = otlp.self_metric(api, "vigil_retries_total", component=component)
             finally:
-                vigil.stop()
+                exit_code = vigil.stop()
             with workspace.lock:
                 verdicts = list(workspace.verdicts)
-            return verdicts, dropped, retries, "\n".join(vigil.stderr())
+            stderr = "\n".join(vigil.stderr())
+            if exit_code != 0:
+                raise AssertionError(f"vigil exited {exit_code}:\n{stderr}")
+            return verdicts, dropped, retries, stderr
     finally:
         workspace.shutdown()
         workspace.server_close()
