@@ -122,9 +122,9 @@ void read_auth(config::ConfigReader& reader, RemoteWriteConfig& config) {
   config.sigv4 = reader.one_of("auth", "none", {"none", "sigv4"}) == "sigv4";
   if (!config.sigv4) {
     // Said plainly rather than as unknown keys.
-    for (std::string_view key : {"region", "access_key_id", "secret_access_key", "session_token",
-                                 "profile", "role_arn", "role_session_name", "external_id",
-                                 "imds_endpoint", "sts_endpoint", "service"}) {
+    for (std::string_view key :
+         {"region", "access_key_id", "secret_access_key", "session_token", "profile", "role_arn",
+          "role_session_name", "external_id", "imds_endpoint", "sts_endpoint", "service"}) {
       if (!reader.has(key)) continue;
       reader.mark_read(key);
       reader.error(key, "is only used with auth = \"sigv4\"");
