@@ -130,7 +130,6 @@ void HostCollector::collect_answers() {
         break;  // kNotProbed: a device error for this scrape only
     }
   }
-  stuck_calls_.set(static_cast<double>(prober_->stuck_calls()));
 }
 
 void HostCollector::finish_scrape() {
@@ -138,6 +137,7 @@ void HostCollector::finish_scrape() {
   scraping_ = false;
   timeout_timer_.reset();
   collect_answers();
+  if (prober_ != nullptr) stuck_calls_.set(static_cast<double>(prober_->stuck_calls()));
   const std::uint64_t points = scraper_.collect(scrape_time_, request_);
   publish_failures();
   if (points > 0) offer(points);
