@@ -122,6 +122,22 @@ def parse_text(body):
     return exp
 
 
+def write_vigil_config(directory, api_port, sections):
+    """agent.toml in `directory`: data_dir there, the self API on `api_port`, host metrics every
+    second, then `sections` (TOML text). Returns its path."""
+    path = os.path.join(directory, "agent.toml")
+    with open(path, "w") as f:
+        f.write(f"""
+[agent]
+data_dir = "{directory}"
+[agent.api]
+listen = "127.0.0.1:{api_port}"
+[collectors.host]
+interval = "1s"
+{sections}""")
+    return path
+
+
 def http_get(url, headers=None, timeout=10):
     """Returns (status, headers dict with lower-case names, body bytes)."""
     request = urllib.request.Request(url, headers=headers or {})

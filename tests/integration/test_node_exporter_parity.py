@@ -23,7 +23,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 from prometheus_exposition import (NODE_EXPORTER, http_get, parse_text,  # noqa: E402
-                                   start_node_exporter, wait_until)
+                                   start_node_exporter, wait_until, write_vigil_config)
 from vigil_process import Vigil, free_port, temp_dir  # noqa: E402
 
 # The node_exporter collectors of acceptance item 2, as metric name prefixes / names.
@@ -79,15 +79,7 @@ class NodeExporterParityTest(unittest.TestCase):
     def test_same_series_and_values_as_node_exporter(self):
         with temp_dir() as d:
             ne_port, vigil_port, api_port = free_port(), free_port(), free_port()
-            config = os.path.join(d, "agent.toml")
-            with open(config, "w") as f:
-                f.write(f"""
-[agent]
-data_dir = "{d}"
-[agent.api]
-listen = "127.0.0.1:{api_port}"
-[collectors.host]
-interval = "1s"
+            config = write_vigil_config(d, api_port, f"""
 [exporters.prometheus]
 listen = "127.0.0.1:{vigil_port}"
 send_timestamps = true
