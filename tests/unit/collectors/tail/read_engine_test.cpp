@@ -45,6 +45,19 @@ struct EngineHarness {
     return result.reports.at(0);
   }
 
+  // Every record so far (sealing the open batch).
+  std::vector<opentelemetry::proto::logs::v1::LogRecord> records() {
+    if (auto open = engine->seal_open()) batches.push_back(std::move(*open));
+    std::vector<opentelemetry::proto::logs::v1::LogRecord> out;
+    for (const auto& b : batches) {
+      if (b.records == 0) continue;
+      ExportLogsServiceRequest request;
+      EXPECT_TRUE(request.ParseFromString(b.payload));
+      for (const auto& r : request.resource_logs(0).scope_logs(0).log_records()) out.push_back(r);
+    }
+    return out;
+  }
+
   // Bodies of every record so far (sealing the open batch).
   std::vector<std::string> bodies() {
     if (auto open = engine->seal_open()) batches.push_back(std::move(*open));
@@ -235,6 +248,68 @@ TEST(ReadEngine, ClosedFileIsStatedBeforeItIsOpened) {
   EXPECT_EQ(h.read().status, ReadReport::Status::kReplaced);
   ASSERT_EQ(::unlink(h.path.c_str()), 0);
   EXPECT_EQ(h.read().status, ReadReport::Status::kGone);
+}
+
+TEST(ReadEngine, ParsedFieldsTimeAndSeverityGoIntoTheRecord) {
+  EngineHarness h;
+  h.config->parser.kind = ParserKind::kJson;
+  h.config->parser.message_field = "msg";
+  h.config->parser.timestamp_field = "ts";
+  h.config->parser.severity_field = "level";
+  tail_testing::write_file(
+      h.path,
+      R"({"ts":"2024-05-01T12:00:00Z","level":"error","msg":"disk full","disk":"sda","pct":97})"
+      "\nnot json\n");
+  h.start();
+  h.read();
+  auto records = h.records();
+  ASSERT_EQ(records.size(), 2u);
+  const auto& r = records[0];
+  EXPECT_EQ(r.body().string_value(), "disk full");
+  EXPECT_EQ(r.time_unix_nano(), 1714564800000000000u);
+  EXPECT_EQ(r.severity_number(), 17);
+  EXPECT_EQ(r.severity_text(), "error");
+  ASSERT_EQ(r.attributes_size(), 2);
+  EXPECT_EQ(r.attributes(0).key(), "disk");
+  EXPECT_EQ(r.attributes(1).value().int_value(), 97);
+  EXPECT_EQ(records[1].body().string_value(), "not json");  // a failure keeps the raw line
+  EXPECT_EQ(records[1].attributes_size(), 0);
+}
+
+TEST(ReadEngine, MultilineEventsAndTheCheckpointNeverPassesAHeldLine) {
+  EngineHarness h;
+  h.config->multiline.preset = MultilinePreset::kJava;
+  const std::string first = "ERROR boom\n";
+  const std::string trace = "java.lang.IllegalStateException: x\n\tat a.B.c(B.java:1)\n";
+  const std::string next = "INFO next\n";
+  tail_testing::write_file(h.path, first + trace + next);
+  h.start();
+  h.read();
+  // "INFO next" may still be continued: it is held, and the checkpoint stays before it.
+  EXPECT_EQ(h.bodies(),
+            (Bodies{"ERROR boom\njava.lang.IllegalStateException: x\n\tat a.B.c(B.java:1)"}));
+  EXPECT_EQ(h.last_mark(), first.size() + trace.size());
+  ASSERT_TRUE(h.cursor->multiline);
+  EXPECT_TRUE(h.cursor->multiline->pending());
+  // At the file's end for good (deleted or rotated), the held event is emitted.
+  h.read(/*finishing=*/true);
+  EXPECT_EQ(h.bodies().back(), "INFO next");
+  EXPECT_EQ(h.last_mark(), first.size() + trace.size() + next.size());
+}
+
+TEST(ReadEngine, MultilineFlushTimeoutEmitsTheHeldEvent) {
+  EngineHarness h;
+  h.config->multiline.start_pattern = "^\\d";
+  h.config->multiline.flush_timeout = std::chrono::seconds(1);
+  tail_testing::write_file(h.path, "1 first\n  more\n");
+  h.start();
+  const auto report = h.read();
+  EXPECT_TRUE(h.bodies().empty());
+  ASSERT_TRUE(report.multiline_deadline.has_value());
+  // The collector's deadline timer runs a job with multiline_due at the deadline.
+  std::vector<ReadTask> tasks{ReadTask{h.cursor, h.labels, h.path, true, false, true}};
+  h.engine->run(tasks, ReadTime{1, *report.multiline_deadline}, 1u << 20);
+  EXPECT_EQ(h.bodies(), (Bodies{"1 first\n  more"}));
 }
 
 }  // namespace
