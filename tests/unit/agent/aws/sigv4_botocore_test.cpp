@@ -54,7 +54,10 @@ std::string to_json(const std::vector<Case>& cases) {
 
 // Runs the checker; its output and exit status.
 std::pair<std::string, int> run_botocore(const std::string& json_file) {
-  const auto script = std::filesystem::path(__FILE__).parent_path() / "botocore_sigv4_check.py";
+  // From the test data directory's absolute path, not __FILE__: a compiler launcher such as
+  // ccache with a base directory makes __FILE__ relative to the build directory.
+  const auto script = std::filesystem::path(VIGIL_TEST_DATA_DIR).parent_path() / "unit" / "agent" /
+                      "aws" / "botocore_sigv4_check.py";
   const std::string command = "/usr/bin/python3 " + script.string() + " " + json_file + " 2>&1";
   std::string output;
   FILE* pipe = ::popen(command.c_str(), "r");
