@@ -241,7 +241,7 @@ char* ParsedLine::allocate(std::size_t size) {
 }
 
 std::string_view ParsedLine::store(std::string_view text) {
-  if (text.empty()) return {};
+  if (text.empty()) return "";  // a valid pointer: callers may memcpy zero bytes from it
   char* at = allocate(text.size());
   std::memcpy(at, text.data(), text.size());
   return {at, text.size()};

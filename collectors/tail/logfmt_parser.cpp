@@ -120,7 +120,7 @@ bool parse_logfmt(std::string_view line, ParsedLine& out) {
     if (i == key_start) return false;  // "=value" or a stray quote
     const std::string_view key = line.substr(key_start, i - key_start);
     if (i == n || is_space(line[i])) {
-      out.fields.push_back({key, FieldValue::boolean(true, {})});
+      out.fields.push_back({key, FieldValue::boolean(true, "")});
       continue;
     }
     if (line[i] == '"') return false;  // a quote inside a key
