@@ -44,24 +44,8 @@ std::uint32_t crc_of(std::string_view bytes) {
 class Reader {
  public:
   explicit Reader(std::string_view bytes) : bytes_(bytes) {}
-  bool u32(std::uint32_t& v) {
-    if (bytes_.size() - pos_ < 4) return false;
-    v = 0;
-    for (int i = 0; i < 4; ++i) {
-      v |= static_cast<std::uint32_t>(static_cast<unsigned char>(bytes_[pos_ + i])) << (8 * i);
-    }
-    pos_ += 4;
-    return true;
-  }
-  bool u64(std::uint64_t& v) {
-    if (bytes_.size() - pos_ < 8) return false;
-    v = 0;
-    for (int i = 0; i < 8; ++i) {
-      v |= static_cast<std::uint64_t>(static_cast<unsigned char>(bytes_[pos_ + i])) << (8 * i);
-    }
-    pos_ += 8;
-    return true;
-  }
+  bool u32(std::uint32_t& v) { return little_endian(v); }
+  bool u64(std::uint64_t& v) { return little_endian(v); }
   bool u8(std::uint8_t& v) {
     if (pos_ >= bytes_.size()) return false;
     v = static_cast<std::uint8_t>(bytes_[pos_++]);
@@ -76,6 +60,17 @@ class Reader {
   std::size_t remaining() const { return bytes_.size() - pos_; }
 
  private:
+  template <typename T>
+  bool little_endian(T& v) {
+    if (bytes_.size() - pos_ < sizeof(T)) return false;
+    v = 0;
+    for (std::size_t i = 0; i < sizeof(T); ++i) {
+      v |= static_cast<T>(static_cast<unsigned char>(bytes_[pos_ + i])) << (8 * i);
+    }
+    pos_ += sizeof(T);
+    return true;
+  }
+
   std::string_view bytes_;
   std::size_t pos_ = 0;
 };

@@ -11,6 +11,22 @@ constexpr std::uint32_t kMaxFingerprintSize = 64 * 1024;
 constexpr std::int64_t kMaxOpenFiles = 1'000'000;
 constexpr std::int64_t kMaxBatchRecords = 1'000'000;
 
+// Parses each pattern; a bad one is reported at its index ("paths[1]").
+template <typename Pattern>
+std::vector<Pattern> read_patterns(config::ConfigReader& reader, std::string_view key,
+                                   const std::vector<std::string>& texts) {
+  std::vector<Pattern> out;
+  for (std::size_t i = 0; i < texts.size(); ++i) {
+    auto pattern = Pattern::parse(texts[i]);
+    if (pattern) {
+      out.push_back(std::move(*pattern));
+    } else {
+      reader.error(key, i, pattern.error().message);
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 std::shared_ptr<const TailConfig> parse_tail_config(config::ConfigReader& reader) {
@@ -22,23 +38,9 @@ std::shared_ptr<const TailConfig> parse_tail_config(config::ConfigReader& reader
   } else if (paths.empty()) {
     reader.error("paths", "must not be empty");
   }
-  for (std::size_t i = 0; i < paths.size(); ++i) {
-    auto glob = GlobPattern::parse(paths[i]);
-    if (!glob) {
-      reader.error("paths", i, glob.error().message);
-      continue;
-    }
-    config->paths.push_back(std::move(*glob));
-  }
-  const auto exclude = reader.string_list("exclude", {});
-  for (std::size_t i = 0; i < exclude.size(); ++i) {
-    auto pattern = ExcludePattern::parse(exclude[i]);
-    if (!pattern) {
-      reader.error("exclude", i, pattern.error().message);
-      continue;
-    }
-    config->exclude.push_back(std::move(*pattern));
-  }
+  config->paths = read_patterns<GlobPattern>(reader, "paths", paths);
+  config->exclude =
+      read_patterns<ExcludePattern>(reader, "exclude", reader.string_list("exclude", {}));
 
   config->start_at = reader.one_of("start_at", "end", {"end", "beginning"}) == "beginning"
                          ? StartAt::kBeginning

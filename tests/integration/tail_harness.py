@@ -15,6 +15,7 @@ The sink is the real OTLP exporter's backend: vigil sends OTLP/HTTP with JSON bo
 sink decodes each request with json and answers 200, or 503 with Retry-After while paused.
 """
 
+import contextlib
 import http.server
 import json
 import os
@@ -23,7 +24,6 @@ import signal
 import struct
 import threading
 import time
-import urllib.request
 import zlib
 
 from vigil_process import Vigil, free_port, http_get
@@ -404,3 +404,29 @@ def assert_exactly_once_in_order(test, records, written):
         test.assertEqual(missing, [], f"{fid}: {len(missing)} of {n} lines lost")
         test.assertEqual(dups, 0, f"{fid}: {dups} duplicated lines")
         test.assertEqual(seqs, list(range(n)), f"{fid}: out of order")
+
+
+def expect_exactly_once(test, sink, agent, written, timeout=30):
+    """Waits until every written line arrived, lets any duplicate arrive too, then checks every
+    line came exactly once, in order per file. Returns the records."""
+    wait_until(lambda: delivered_all(sink, written), timeout, "every line delivered", agent)
+    time.sleep(0.5)
+    records, _ = sink.snapshot()
+    assert_exactly_once_in_order(test, records, written)
+    test.assertEqual(sink.bad, [])
+    return records
+
+
+@contextlib.contextmanager
+def cleaned_up(sink, agent, writer=None):
+    """Stops the writer, vigil (resumed first if a test left it stopped) and the sink."""
+    try:
+        yield
+    finally:
+        if writer is not None:
+            writer.stop()
+        if agent.vigil is not None:
+            if agent.vigil.proc.poll() is None:
+                os.kill(agent.pid, signal.SIGCONT)
+            agent.stop()
+        sink.close()

@@ -16,8 +16,8 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from tail_harness import (LogSink, SteadyWriter, TailAgent, assert_exactly_once_in_order,  # noqa: E402
-                          delivered_all, wait_until)
+from tail_harness import (LogSink, SteadyWriter, TailAgent, cleaned_up,  # noqa: E402
+                          expect_exactly_once, wait_until)
 from vigil_process import temp_dir  # noqa: E402
 
 RATE = 2000  # lines per second (64 bytes each): 128 KB/s, over 1 MB while the sink is down
@@ -36,7 +36,7 @@ class TailBackpressureTest(unittest.TestCase):
                               exporter_extra='[exporters.otlp.buffer]\nmax_memory = "256KiB"\n'
                                              'when_full = "block"\n')
             writer = SteadyWriter(RATE)
-            try:
+            with cleaned_up(sink, agent, writer):
                 agent.start()
                 writer.add("w", os.path.join(logs, "app.log"), "writer01")
                 writer.start()
@@ -75,18 +75,9 @@ class TailBackpressureTest(unittest.TestCase):
                 time.sleep(1.0)
                 writer.stop()
                 written = writer.totals()
-                wait_until(lambda: delivered_all(sink, written), 60, "every line delivered",
-                           agent)
-                time.sleep(0.5)
-                records, _ = sink.snapshot()
-                assert_exactly_once_in_order(self, records, written)
+                expect_exactly_once(self, sink, agent, written, timeout=60)
                 self.assertEqual(agent.metric("vigil_dropped_items_total"), 0)
                 self.assertEqual(agent.stop(), 0)
-            finally:
-                writer.stop()
-                if agent.vigil is not None:
-                    agent.stop()
-                sink.close()
 
 
 if __name__ == "__main__":

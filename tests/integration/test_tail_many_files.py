@@ -19,8 +19,8 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from tail_harness import (LogSink, Stream, TailAgent, assert_exactly_once_in_order,  # noqa: E402
-                          delivered_all, wait_until)
+from tail_harness import (LogSink, Stream, TailAgent, cleaned_up, expect_exactly_once,  # noqa: E402
+                          wait_until)
 from vigil_process import temp_dir  # noqa: E402
 
 FILES = 1000
@@ -37,7 +37,7 @@ class TailManyFilesTest(unittest.TestCase):
             agent = TailAgent(d, sink, [os.path.join(logs, "*.log")],
                               tail_extra=f"max_open_files = {MAX_OPEN}\n"
                                          "batch_max_records = 2000\n")
-            try:
+            with cleaned_up(sink, agent):
                 agent.start()
                 written = {}
                 max_open_seen = 0
@@ -53,20 +53,12 @@ class TailManyFilesTest(unittest.TestCase):
                         written[fid] = s.next_seq
                     max_open_seen = max(max_open_seen, agent.metric("vigil_tail_files_open"))
                     time.sleep(max(0.0, 0.5 - (time.monotonic() - started)))
-                wait_until(lambda: delivered_all(sink, written), 60, "every line delivered",
-                           agent)
-                time.sleep(0.5)
-                records, _ = sink.snapshot()
-                assert_exactly_once_in_order(self, records, written)
+                records = expect_exactly_once(self, sink, agent, written, timeout=60)
                 self.assertEqual(len(records), FILES * ROUNDS)
                 self.assertLessEqual(max_open_seen, MAX_OPEN)
                 self.assertLessEqual(agent.metric("vigil_tail_files_open"), MAX_OPEN)
                 self.assertEqual(agent.metric("vigil_tail_files_tracked"), FILES)
                 self.assertEqual(agent.stop(), 0)
-            finally:
-                if agent.vigil is not None:
-                    agent.stop()
-                sink.close()
 
     def test_inotify_queue_overflow_is_answered_by_a_rescan(self):
         with open("/proc/sys/fs/inotify/max_queued_events") as f:
@@ -78,7 +70,7 @@ class TailManyFilesTest(unittest.TestCase):
             sink = LogSink()
             agent = TailAgent(d, sink, [os.path.join(logs, "*.log")],
                               tail_extra='scan_interval = "1h"\n')
-            try:
+            with cleaned_up(sink, agent):
                 agent.start()
                 wait_until(lambda: agent.metric("vigil_tail_files_tracked") == 2, 10,
                            "the noise files followed", agent)
@@ -99,19 +91,9 @@ class TailManyFilesTest(unittest.TestCase):
                 written = {s.fid: s.next_seq for s in noise + late}
                 for s in noise + late:
                     s.close()
-                wait_until(lambda: delivered_all(sink, written), 60, "every line delivered",
-                           agent)
+                expect_exactly_once(self, sink, agent, written, timeout=60)
                 self.assertGreaterEqual(agent.metric("vigil_tail_watch_overflows_total"), 1)
-                time.sleep(0.5)
-                records, _ = sink.snapshot()
-                assert_exactly_once_in_order(self, records, written)
                 self.assertEqual(agent.stop(), 0)
-            finally:
-                if agent.vigil is not None:
-                    if agent.vigil.proc.poll() is None:
-                        os.kill(agent.pid, signal.SIGCONT)
-                    agent.stop()
-                sink.close()
 
 
 if __name__ == "__main__":

@@ -17,15 +17,13 @@
 
 import os
 import random
-import signal
 import sys
 import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from tail_harness import (LINE_WIDTH, LogSink, SteadyWriter, TailAgent,  # noqa: E402
-                          assert_exactly_once_in_order, delivered_all, per_fid, read_checkpoint,
-                          wait_until)
+from tail_harness import (LINE_WIDTH, LogSink, SteadyWriter, TailAgent, cleaned_up,  # noqa: E402
+                          delivered_all, expect_exactly_once, per_fid, read_checkpoint, wait_until)
 from vigil_process import temp_dir  # noqa: E402
 
 FILES = 3
@@ -51,7 +49,7 @@ class TailRestartTest(unittest.TestCase):
         with temp_dir() as d:
             writer = SteadyWriter(RATE)
             sink, agent, _ = setup(d, writer)
-            try:
+            with cleaned_up(sink, agent, writer):
                 agent.start()
                 writer.start()
                 for _ in range(3):
@@ -61,18 +59,8 @@ class TailRestartTest(unittest.TestCase):
                     agent.start()
                 time.sleep(1.0)
                 writer.stop()
-                written = writer.totals()
-                wait_until(lambda: delivered_all(sink, written), 30, "every line delivered",
-                           agent)
-                time.sleep(0.5)
-                records, _ = sink.snapshot()
-                assert_exactly_once_in_order(self, records, written)
+                expect_exactly_once(self, sink, agent, writer.totals())
                 self.assertEqual(agent.stop(), 0)
-            finally:
-                writer.stop()
-                if agent.vigil is not None:
-                    agent.stop()
-                sink.close()
 
     def test_sigkill_at_random_moments_repeats_only_the_unacknowledged(self):
         rng = random.Random(int(os.environ.get("VIGIL_TEST_SEED", str(time.time_ns()))))
@@ -80,7 +68,7 @@ class TailRestartTest(unittest.TestCase):
             writer = SteadyWriter(RATE)
             sink, agent, paths = setup(d, writer, tail_extra="batch_max_records = 50\n")
             kills = []  # (records received before the kill, requests before, checkpoint)
-            try:
+            with cleaned_up(sink, agent, writer):
                 agent.start()
                 writer.start()
                 for _ in range(KILLS):
@@ -98,11 +86,6 @@ class TailRestartTest(unittest.TestCase):
                 time.sleep(0.5)
                 self.assertEqual(agent.stop(), 0)
                 records, _ = sink.snapshot()
-            finally:
-                writer.stop()
-                if agent.vigil is not None:
-                    agent.stop()
-                sink.close()
 
             # Nothing lost, and each file's lines in order apart from the repeats.
             got = per_fid(records)

@@ -27,8 +27,8 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from tail_harness import (LogSink, SteadyWriter, TailAgent, assert_exactly_once_in_order,  # noqa: E402
-                          delivered_all, wait_until)
+from tail_harness import (LogSink, SteadyWriter, TailAgent, cleaned_up, delivered_all,  # noqa: E402
+                          expect_exactly_once, wait_until)
 from vigil_process import temp_dir  # noqa: E402
 
 RATE = 200  # lines per second per file
@@ -43,7 +43,7 @@ class TailRotationTest(unittest.TestCase):
             sink = LogSink()
             agent = TailAgent(d, sink, [os.path.join(logs, "*.log")])
             writer = SteadyWriter(RATE)
-            try:
+            with cleaned_up(sink, agent, writer):
                 agent.start()
                 writer.add("app", app, "appgen01")
                 writer.add("steady", os.path.join(logs, "steady.log"), "steady01")
@@ -90,21 +90,11 @@ class TailRotationTest(unittest.TestCase):
                 written = writer.totals()
                 self.assertGreater(written["appgen01"], 100)
                 self.assertGreater(written["appgen03"], 100)
-                wait_until(lambda: delivered_all(sink, written), 30, "every line delivered",
-                           agent)
-                time.sleep(0.5)  # anything extra (a duplicate) would arrive by now
-                records, _ = sink.snapshot()
-                assert_exactly_once_in_order(self, records, written)
-                self.assertEqual(sink.bad, [])
+                expect_exactly_once(self, sink, agent, written)
                 # The rotated-away and deleted files are closed again after rotate_wait.
                 wait_until(lambda: agent.metric("vigil_tail_files_tracked") == 2, 15,
                            "rotated files released", agent)
                 self.assertEqual(agent.stop(), 0)
-            finally:
-                writer.stop()
-                if agent.vigil is not None:
-                    agent.stop()
-                sink.close()
 
 
 if __name__ == "__main__":

@@ -163,6 +163,13 @@ class CollectorHarness {
   }
 
   std::vector<core::QueueEntry>& held() { return held_; }
+  // Runs until at least `count` batches were taken and are held unsettled.
+  bool hold_batches(std::size_t count) {
+    return run_until([&] {
+      take(/*hold=*/true);
+      return held_.size() >= count;
+    });
+  }
   void settle(core::QueueEntry& entry, core::Settlement how) {
     entry.ticket.settle(how);
     queue_->complete(entry.id);

@@ -54,15 +54,9 @@ TEST(TailCollector, CheckpointAdvancesOnlyOnAcknowledgementAndInOrder) {
   h.start(config_for(h, "batch_max_records = 1\n"));
   ASSERT_TRUE(h.run_until([&] { return h.checkpoint_offset(a) == 0; }));
   append_file(a, "first\n");
-  ASSERT_TRUE(h.run_until([&] {
-    h.take(/*hold=*/true);
-    return h.held().size() == 1;
-  }));
+  ASSERT_TRUE(h.hold_batches(1));
   append_file(a, "second\n");
-  ASSERT_TRUE(h.run_until([&] {
-    h.take(/*hold=*/true);
-    return h.held().size() == 2;
-  }));
+  ASSERT_TRUE(h.hold_batches(2));
   h.run_for(50ms);
   EXPECT_EQ(h.checkpoint_offset(a), 0u);  // nothing acknowledged yet
   // The second batch is delivered first: the checkpoint must not skip the first.
@@ -80,15 +74,9 @@ TEST(TailCollector, AnAbandonedBatchFreezesTheCheckpoint) {
   h.start(config_for(h, "batch_max_records = 1\n"));
   ASSERT_TRUE(h.run_until([&] { return h.checkpoint_offset(a) == 0; }));
   append_file(a, "x\n");
-  ASSERT_TRUE(h.run_until([&] {
-    h.take(true);
-    return h.held().size() == 1;
-  }));
+  ASSERT_TRUE(h.hold_batches(1));
   append_file(a, "y\n");
-  ASSERT_TRUE(h.run_until([&] {
-    h.take(true);
-    return h.held().size() == 2;
-  }));
+  ASSERT_TRUE(h.hold_batches(2));
   h.settle(h.held()[0], core::Settlement::kAbandoned);
   h.settle(h.held()[1], core::Settlement::kDelivered);
   h.run_for(50ms);
@@ -117,10 +105,7 @@ TEST(TailCollector, UnacknowledgedLinesAreReadAgainAfterARestart) {
   const std::string a = h.logs + "/a.log";
   write_file(a, "1\n2\n");
   h.start(config_for(h, "start_at = \"beginning\"\n"));
-  ASSERT_TRUE(h.run_until([&] {
-    h.take(true);
-    return !h.held().empty();
-  }));
+  ASSERT_TRUE(h.hold_batches(1));
   h.stop();
   h.collector.reset();
   h.held().clear();  // the exporter never delivered: tickets settle abandoned
