@@ -112,10 +112,14 @@ constexpr std::array<Candidate, 3> kCandidates = {{
 // How specifically `range` names `c`: 3 type/subtype with a matching version, 2 type/subtype,
 // 1 type/*, 0 */*; nullopt when it does not match.
 std::optional<int> specificity(const Element& range, const Candidate& c) {
+  // type "/" subtype with no whitespace inside (RFC 9110 8.3.1); anything else names nothing.
   const std::size_t slash = range.token.find('/');
-  if (slash == std::string_view::npos) return std::nullopt;
-  const std::string_view type = trim(range.token.substr(0, slash));
-  const std::string_view subtype = trim(range.token.substr(slash + 1));
+  if (slash == std::string_view::npos ||
+      range.token.find_first_of(kWhitespace) != range.token.npos) {
+    return std::nullopt;
+  }
+  const std::string_view type = range.token.substr(0, slash);
+  const std::string_view subtype = range.token.substr(slash + 1);
   if (type == "*" && subtype == "*") return 0;
   if (!iequals(type, c.type)) return std::nullopt;
   if (subtype == "*") return 1;

@@ -76,6 +76,15 @@ TEST(ExpositionNegotiation, MostSpecificRangeWins) {
             kOm1);
 }
 
+TEST(ExpositionNegotiation, MalformedRangesNameNothing) {
+  // Found by fuzzing: whitespace inside a media range is not "*/*".
+  EXPECT_EQ(negotiate_format("aplaa,text/plain;q=0.,*\t\t/*;0"), kText);
+  EXPECT_EQ(negotiate_format("application /openmetrics-text"), kText);
+  EXPECT_EQ(negotiate_format("application/ openmetrics-text,text/plain;q=0.1"), kText);
+  EXPECT_EQ(negotiate_format("application/openmetrics-text/x"), kText);
+  EXPECT_EQ(negotiate_format("/"), kText);
+}
+
 TEST(ExpositionNegotiation, MalformedQualityIgnoresTheRange) {
   EXPECT_EQ(negotiate_format("application/openmetrics-text;q=abc"), kText);
   EXPECT_EQ(negotiate_format("application/openmetrics-text;q=1.5"), kText);
