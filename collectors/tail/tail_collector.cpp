@@ -362,6 +362,11 @@ void TailCollector::housekeeping() {
     table_.erase(id);
     if (committed_.erase(id) > 0) committed_changed_ = true;
   }
+  // A forgotten file's last batch may still have been waiting (blocked, or being built) and
+  // committed it again since: it has nothing to resume.
+  std::erase_if(committed_, [this](const auto& entry) {
+    return table_.find(entry.first) == nullptr && !tracker_.references(entry.first);
+  });
   if (committed_changed_ && writer_) {
     committed_changed_ = false;
     writer_->changed();

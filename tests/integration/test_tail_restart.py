@@ -2,7 +2,8 @@
 
 - SIGTERM mid-stream, three times: vigil drains (every batch it read is delivered and
   acknowledged, the checkpoint written) and exits 0; after each restart it resumes exactly there.
-  Expected: zero lines lost, zero duplicated, each file's lines in order.
+  Expected: zero lines lost, zero duplicated, each file's lines in order. The same for three
+  SIGHUP reloads, which replace the collector in a running agent.
 - SIGKILL at random moments, twelve times: nothing is drained. Expected: zero lines lost, and
   the only duplicates are lines the sink had received whose acknowledgement had not reached the
   checkpoint. The test asserts that bound two ways, per kill and per file:
@@ -17,6 +18,7 @@
 
 import os
 import random
+import signal
 import sys
 import time
 import unittest
@@ -57,6 +59,26 @@ class TailRestartTest(unittest.TestCase):
                     self.assertEqual(agent.stop(), 0)
                     time.sleep(0.5)  # lines keep coming while vigil is down
                     agent.start()
+                time.sleep(1.0)
+                writer.stop()
+                expect_exactly_once(self, sink, agent, writer.totals())
+                self.assertEqual(agent.stop(), 0)
+
+    def test_sighup_reload_mid_stream_loses_and_repeats_nothing(self):
+        """A reload replaces the collector: the old one stops and drains, the new one starts
+        from the checkpoint the old one left."""
+        with temp_dir() as d:
+            writer = SteadyWriter(RATE)
+            sink, agent, _ = setup(d, writer)
+            with cleaned_up(sink, agent, writer):
+                agent.start()
+                writer.start()
+                for reloads in range(1, 4):
+                    time.sleep(1.0)
+                    agent.vigil.signal(signal.SIGHUP)
+                    wait_until(lambda: agent.metric("vigil_config_reloads_total",
+                                                    result="success") >= reloads,
+                               20, "the reload", agent)
                 time.sleep(1.0)
                 writer.stop()
                 expect_exactly_once(self, sink, agent, writer.totals())
