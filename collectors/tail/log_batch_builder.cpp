@@ -24,6 +24,12 @@ constexpr char kTagDouble = 0x21;          // AnyValue.double_value, fixed64
 
 std::size_t len_field_size(std::size_t payload) { return 1 + wire::varint_size(payload) + payload; }
 
+// memcpy of a view that may be empty (and then null, which memcpy must not get).
+char* copy_bytes(char* out, std::string_view bytes) {
+  if (!bytes.empty()) std::memcpy(out, bytes.data(), bytes.size());
+  return out + bytes.size();
+}
+
 char* put_fixed64(char* out, std::uint64_t v) {
   for (int i = 0; i < 8; ++i) *out++ = static_cast<char>((v >> (8 * i)) & 0xff);
   return out;
@@ -39,10 +45,7 @@ struct Text {
     size = valid ? b.size() : sanitized_utf8_size(b);
   }
   char* write(char* out) const {
-    if (valid) {
-      std::memcpy(out, bytes.data(), bytes.size());
-      return out + bytes.size();
-    }
+    if (valid) return copy_bytes(out, bytes);
     return write_sanitized_utf8(bytes, out);
   }
 };
@@ -254,8 +257,7 @@ std::size_t LogBatchBuilder::add(const RecordFields& record) {
       p = wire::put_varint(p, body.size);
       p = body.write(p);
     }
-    std::memcpy(p, record.prebuilt_attributes.data(), record.prebuilt_attributes.size());
-    p += record.prebuilt_attributes.size();
+    p = copy_bytes(p, record.prebuilt_attributes);
     for (const ParsedField& f : record.parsed_fields) {
       const Text key(f.key);
       const Text value(f.value.type == FieldType::kString ? f.value.text : std::string_view());

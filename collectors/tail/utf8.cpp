@@ -87,6 +87,7 @@ std::size_t sanitized_utf8_size(std::string_view text) {
 }
 
 char* write_sanitized_utf8(std::string_view text, char* out) {
+  if (text.empty()) return out;
   std::size_t i = 0;
   std::size_t run = 0;  // start of the current run of valid bytes
   while (i < text.size()) {

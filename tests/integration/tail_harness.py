@@ -315,6 +315,11 @@ class TailAgent:
                     return int(line.split()[1]) * 1024
         return 0
 
+    def sanitized(self):
+        """Built with AddressSanitizer (its runtime is mapped into the process)."""
+        with open(f"/proc/{self.pid}/maps") as f:
+            return "libasan" in f.read()
+
     def stop(self, timeout=60):
         code = self.vigil.stop(timeout)
         self.vigil = None

@@ -68,8 +68,13 @@ class TailBackpressureTest(unittest.TestCase):
                 # Reading stopped: the file grew by megabytes, the tail read (nearly) nothing;
                 # at most the job under way when the router first refused.
                 self.assertLess(read_end - read_start, 1 << 20)
-                self.assertLess(max(samples) - rss_start, RSS_GROWTH_LIMIT,
-                                f"RSS grew while paused: {samples}")
+                if agent.sanitized():
+                    # ASan's quarantine holds freed memory back, so any allocation (serving this
+                    # test's /metrics scrapes) grows RSS: the bound applies to normal builds.
+                    print("AddressSanitizer build: RSS bound not checked", file=sys.stderr)
+                else:
+                    self.assertLess(max(samples) - rss_start, RSS_GROWTH_LIMIT,
+                                    f"RSS grew while paused: {samples}")
 
                 sink.resume()
                 time.sleep(1.0)
