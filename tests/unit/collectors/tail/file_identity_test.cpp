@@ -160,10 +160,11 @@ TEST(RestorePositions, RealFilesThroughTheDefaultReader) {
   auto r = restore_positions({found}, {known}, 15, &read_file_fingerprint);
   EXPECT_EQ(r[0].kind, RestoredPosition::Kind::kResume);
   EXPECT_EQ(r[0].offset, 11u);
-  // The same path, recreated: a new inode with other content.
-  ASSERT_EQ(::unlink(path.c_str()), 0);
-  tail_testing::write_file(dir.file("keep"), "hold the old inode number busy");
-  tail_testing::write_file(path, "another file\n");
+  // The same path, recreated: a new inode with other content (created before the old one goes,
+  // so no filesystem can hand it the old inode number).
+  const auto next = dir.file("next");
+  tail_testing::write_file(next, "another file\n");
+  ASSERT_EQ(::rename(next.c_str(), path.c_str()), 0);
   const auto st2 = tail_testing::stat_of(path);
   FoundFile again{path, FileIdentity{st2.dev, st2.ino}, st2.size};
   auto r2 = restore_positions({again}, {known}, 15, &read_file_fingerprint);
