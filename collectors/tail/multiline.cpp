@@ -138,6 +138,10 @@ void MultilineAssembler::emit_event(MultilineCut cut) {
 }
 
 void MultilineAssembler::emit_held_line() {
+  if (held_.size() > max_bytes_) {  // a blank line of many spaces: held whole, emitted in pieces
+    emit_split_line(held_, held_observed_, held_end_offset_);
+    return;
+  }
   emitted_offset_ = held_end_offset_;
   sink_(MultilineEvent{held_, 1, held_observed_, held_end_offset_, MultilineCut::kNone});
 }

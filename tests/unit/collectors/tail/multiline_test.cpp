@@ -426,6 +426,21 @@ TEST_F(MultilineTest, HeldLineCountsTowardsLimits) {
   EXPECT_EQ(events_[0].cut, MultilineCut::kMaxLines);
 }
 
+TEST_F(MultilineTest, AHeldBlankLineLongerThanMaxBytesIsSplitToo) {
+  // Found by fuzz_tail_multiline: a whitespace-only line is held whole, then emitted alone.
+  MultilineConfig config;
+  config.preset = MultilinePreset::kGo;
+  config.max_bytes = 8;
+  make(config);
+  const std::string blank(12, ' ');
+  feed_all({"panic: x", blank, "next"});
+  assembler_->flush();
+  EXPECT_THAT(texts(), ElementsAre("panic: x", std::string(8, ' '), std::string(4, ' '), "next"));
+  EXPECT_EQ(events_[1].cut, MultilineCut::kMaxBytes);
+  EXPECT_EQ(events_[1].end_offset, 9u);  // nothing after "panic: x\n" is complete yet
+  EXPECT_EQ(events_[2].end_offset, 9u + blank.size() + 1);
+}
+
 TEST_F(MultilineTest, CreateRejectsAConfigWithoutAMode) {
   auto created = MultilineAssembler::create(MultilineConfig{}, [](const MultilineEvent&) {});
   EXPECT_FALSE(created.has_value());
