@@ -402,6 +402,20 @@ void TailCollector::dispatch() {
     task.may_open = open < limit;
     if (task.may_open) ++open;
   }
+  const bool progress = std::any_of(tasks->begin(), tasks->end(), [](const ReadTask& t) {
+    return t.may_open || t.cursor->fd.valid();
+  });
+  if (!progress) {
+    // Every descriptor is held by files that cannot be closed yet (being read, rotated,
+    // holding a multiline event): wait for one to free up (the next poll, event or job)
+    // instead of spinning on stats.
+    for (ReadTask& task : *tasks) {
+      TrackedFile* file = table_.find(task.cursor->id);
+      file->in_job = false;
+      enqueue(*file);
+    }
+    return;
+  }
   job_running_ = true;
   const ReadTime now{context_.clock->unix_nanos(), context_.clock->monotonic()};
   const std::size_t budget = kChunksPerJob * config_->effective_read_buffer();
