@@ -29,11 +29,16 @@ struct CheckpointWriter::Shared {
 
 CheckpointWriter::CheckpointWriter(std::string path, std::uint64_t last_generation, Offload offload,
                                    std::function<std::string(std::uint64_t)> snapshot,
-                                   std::function<void(const Outcome&)> on_written)
+                                   std::function<void(const Outcome&)> on_written,
+                                   const core::Clock* clock, core::Scheduler* scheduler,
+                                   core::Duration durable_interval)
     : path_(std::move(path)),
       offload_(std::move(offload)),
       snapshot_(std::move(snapshot)),
       on_written_(std::move(on_written)),
+      clock_(clock),
+      scheduler_(scheduler),
+      durable_interval_(durable_interval),
       shared_(std::make_shared<Shared>()),
       generation_(last_generation) {
   shared_->written_seq = last_generation;
@@ -63,13 +68,28 @@ void CheckpointWriter::changed() {
   if (synchronous_) {
     write_sync();
   } else {
-    start_async();
+    write_durable_when_due();
   }
+}
+
+void CheckpointWriter::write_durable_when_due() {
+  if (due_timer_) return;  // already waiting for its turn
+  const core::MonoTime now = clock_->monotonic();
+  if (last_durable_start_ && now - *last_durable_start_ < durable_interval_) {
+    due_timer_ = scheduler_->schedule(*last_durable_start_ + durable_interval_ - now,
+                                      [this] {  // the timer is this writer's: it cannot outlive it
+                                        due_timer_.reset();
+                                        if (dirty_ && !in_flight_ && !synchronous_) start_async();
+                                      });
+    return;
+  }
+  start_async();
 }
 
 void CheckpointWriter::start_async() {
   dirty_ = false;
   in_flight_ = true;
+  last_durable_start_ = clock_->monotonic();
   const std::uint64_t seq = generation_;
   auto bytes = std::make_shared<std::string>(latest_);
   auto outcome = std::make_shared<Outcome>();
@@ -83,7 +103,7 @@ void CheckpointWriter::start_async() {
                if (synchronous_) {
                  write_sync();
                } else {
-                 start_async();
+                 write_durable_when_due();
                }
              }
              if (!in_flight_ && on_idle_) std::exchange(on_idle_, nullptr)();
@@ -99,6 +119,7 @@ void CheckpointWriter::write_sync() {
 
 void CheckpointWriter::stop(std::function<void()> done) {
   synchronous_ = true;
+  due_timer_.reset();
   if (in_flight_) {
     on_idle_ = std::move(done);
     return;

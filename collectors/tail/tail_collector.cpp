@@ -110,7 +110,8 @@ core::Result<void> TailCollector::start() {
         }
         metrics_.checkpoint_error.add();
         context_.logger->error(spec_.identity.id, "checkpoint not written: {}", outcome.error);
-      });
+      },
+      context_.clock, context_.scheduler, config_->checkpoint_sync_interval);
 
   polling_ = config_->watch == WatchMode::kPoll;
   if (!polling_) {

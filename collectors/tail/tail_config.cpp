@@ -72,6 +72,9 @@ std::shared_ptr<const TailConfig> parse_tail_config(config::ConfigReader& reader
       reader.size("batch_max_bytes", config->batch_max_bytes, 1024, kMaxBatchBytes);
   config->flush_interval = reader.duration("flush_interval", config->flush_interval,
                                            std::chrono::milliseconds(1), std::chrono::minutes(1));
+  config->checkpoint_sync_interval =
+      reader.duration("checkpoint_sync_interval", config->checkpoint_sync_interval,
+                      core::Duration::zero(), std::chrono::minutes(10));
   config->attributes = reader.string_map("attributes");
   for (const char* reserved : {"log.file.name", "log.file.path"}) {
     if (config->attributes.contains(reserved)) {

@@ -41,6 +41,7 @@ struct TailConfig final : app::ComponentConfig {
   std::uint64_t batch_max_records = 8192;
   std::uint64_t batch_max_bytes = 1024 * 1024;
   core::Duration flush_interval = std::chrono::milliseconds(200);
+  core::Duration checkpoint_sync_interval = std::chrono::seconds(1);
   std::map<std::string, std::string> attributes;
   MultilineConfig multiline;
   ParserConfig parser;

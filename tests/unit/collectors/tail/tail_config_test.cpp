@@ -33,6 +33,7 @@ TEST(TailConfig, DefaultsAndEveryKey) {
   EXPECT_EQ(config->batch_max_records, 8192u);
   EXPECT_EQ(config->batch_max_bytes, 1024u * 1024);
   EXPECT_EQ(config->flush_interval, 200ms);
+  EXPECT_EQ(config->checkpoint_sync_interval, 1s);
   EXPECT_FALSE(config->multiline.enabled());
   EXPECT_TRUE(config->parser.is_noop());
 
@@ -53,6 +54,7 @@ read_buffer_size = "64KiB"
 batch_max_records = 100
 batch_max_bytes = "64KiB"
 flush_interval = "1s"
+checkpoint_sync_interval = "0s"
 parser = "json"
 multiline = { preset = "java" }
 [collectors.tail.attributes]
@@ -64,6 +66,7 @@ team = "sre"
   EXPECT_EQ(all->watch, WatchMode::kPoll);
   EXPECT_EQ(all->max_open_files, 10u);
   EXPECT_EQ(all->rotate_wait, 0s);
+  EXPECT_EQ(all->checkpoint_sync_interval, 0s);
   EXPECT_EQ(all->fingerprint_size, 64u);
   EXPECT_EQ(all->long_lines, LongLines::kTruncate);
   EXPECT_EQ(all->effective_read_buffer(), 64u * 1024);
