@@ -123,7 +123,7 @@ int CgroupScraper::read(ProcFiles& files, std::string_view file) {
 
 void CgroupScraper::detect(ProcFiles& files) {
   state_ = State::kNotApplicable;
-  if (files.read(kSelfCgroup, text_) != 0) {
+  if (files.read_once(kSelfCgroup, text_) != 0) {
     reason_ = "/proc/self/cgroup cannot be read";
     return;
   }

@@ -67,11 +67,22 @@ bool FilesystemScraper::refresh(ProcFiles& files) {
     // hidepid or a missing pid 1 (a fixture tree, a sandbox): fall back to our own view.
     mountinfo_path_ = files.read(kInitMountinfo, text_) == 0 ? kInitMountinfo : kSelfMountinfo;
   }
+  if (table_current_ && !files.mount_table_changed(mountinfo_path_)) {
+    // The kernel said the mount table is as it was: keep the mounts, ask statvfs anew.
+    for (Mount& mount : mounts_.items()) {
+      mount.status = Status::kNotProbed;
+      mount.error = 0;
+    }
+    refreshed_ = true;
+    return true;
+  }
+  table_current_ = false;
   if (const int rc = files.read(mountinfo_path_, text_); rc != 0) {
     refresh_error_ = {mountinfo_path_, rc};
     return false;
   }
   parse_mountinfo(text_, unescaped_, entries_);
+  ++mount_table_reads_;
 
   mounts_.begin();
   for (const MountEntry& entry : entries_) {
@@ -100,6 +111,7 @@ bool FilesystemScraper::refresh(ProcFiles& files) {
   }
   mounts_.end();
   refreshed_ = true;
+  table_current_ = true;
   return true;
 }
 

@@ -65,8 +65,12 @@ class FilesystemScraper final : public Scraper {
   std::string_view name() const override { return "filesystem"; }
 
   // Reads the mount table; every listed mount gets status kNotProbed. False when the table
-  // cannot be read: scrape() then reports nothing, and that error.
+  // cannot be read: scrape() then reports nothing, and that error. The table on procfs is
+  // read and parsed again only when the kernel signals a change
+  // (ProcFiles::mount_table_changed); one in a fixture tree is read every time.
   bool refresh(ProcFiles& files);
+  // How many times refresh() read and parsed the mount table.
+  std::uint64_t mount_table_reads() const { return mount_table_reads_; }
   // The mounts of the last refresh, excluded ones included (skip them).
   std::vector<Mount>& mounts() { return mounts_.items(); }
   // Probe slots of mounts that left the table at the last refresh (the owner frees them).
@@ -85,6 +89,9 @@ class FilesystemScraper final : public Scraper {
   NameFilter exclude_mountpoints_;
   std::string_view mountinfo_path_;  // chosen at the first refresh
   bool refreshed_ = false;
+  // mounts_ holds the table's last content (a read and parse succeeded since the last failure).
+  bool table_current_ = false;
+  std::uint64_t mount_table_reads_ = 0;
   SourceError refresh_error_;
   std::string text_;
   std::string unescaped_;
