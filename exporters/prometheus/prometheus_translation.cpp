@@ -1,13 +1,17 @@
 #include "exporters/prometheus/prometheus_translation.h"
 
 #include <bit>
+#include <climits>
 #include <cmath>
 #include <limits>
+#include <unordered_map>
 
 #include <google/protobuf/arena.h>
 
 #include "exporters/prometheus/cumulative_state.h"
 #include "exporters/prometheus/node_exporter_names.h"
+#include "exporters/prometheus/otlp_metrics_reader.h"
+#include "exporters/prometheus/otlp_request_check.h"
 #include "exporters/prometheus/prometheus_labels.h"
 #include "exporters/prometheus/prometheus_names.h"
 #include "opentelemetry/proto/collector/metrics/v1/metrics_service.pb.h"
@@ -17,15 +21,13 @@ namespace vigil::exporters::prometheus {
 namespace {
 
 namespace pb_collector = opentelemetry::proto::collector::metrics::v1;
-namespace pb_common = opentelemetry::proto::common::v1;
-namespace pb_metrics = opentelemetry::proto::metrics::v1;
-namespace pb_resource = opentelemetry::proto::resource::v1;
-using Attributes = google::protobuf::RepeatedPtrField<pb_common::KeyValue>;
 
 constexpr std::uint32_t kNoRecordedValue = 1;  // DataPointFlags.NO_RECORDED_VALUE_MASK
 // OpenTelemetry's valid exponential-histogram scales.
 constexpr std::int32_t kMinScale = -10;
 constexpr std::int32_t kMaxScale = 20;
+// Standard names remembered from call to call (beyond it the memory starts over).
+constexpr std::size_t kMaxCachedNames = 4096;
 
 constexpr std::string_view kServiceName = "service.name";
 constexpr std::string_view kServiceNamespace = "service.namespace";
@@ -41,13 +43,6 @@ bool is_job_instance_key(std::string_view key) {
   return key == kServiceName || key == kServiceNamespace || key == kServiceInstanceId;
 }
 
-double number_value(const pb_metrics::NumberDataPoint& point) {
-  if (point.value_case() == pb_metrics::NumberDataPoint::kAsInt) {
-    return static_cast<double>(point.as_int());
-  }
-  return point.as_double();
-}
-
 // Upper bound of exponential bucket `index` at `scale`: base^(index+1), base = 2^(2^-scale).
 double exponential_bound(std::int64_t index, std::int32_t scale) {
   if (scale <= 0) {
@@ -59,12 +54,30 @@ double exponential_bound(std::int64_t index, std::int32_t scale) {
   return std::exp2(static_cast<double>(index) / std::ldexp(1.0, scale));
 }
 
-struct Family {
+// A metric's family by the standard rules, with its sample names.
+struct StandardNames {
   std::string name;
-  std::string help;
   std::string unit;
+  std::string bucket;
+  std::string sum;
+  std::string count;
+};
+
+struct Family {
+  std::string_view name;
+  std::string_view help;
+  std::string_view unit;
   MetricKind kind = MetricKind::kUnknown;
   FamilyView view() const { return {name, kind, help, unit}; }
+};
+
+struct TransparentHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+struct TransparentEqual {
+  using is_transparent = void;
+  bool operator()(std::string_view a, std::string_view b) const { return a == b; }
 };
 
 }  // namespace
@@ -80,7 +93,9 @@ TranslationStats& TranslationStats::operator+=(const TranslationStats& o) {
   return *this;
 }
 
-// One translate() call's walk over the request, with buffers reused from call to call.
+// One translate() call's walk over the request bytes (otlp_metrics_reader.h), with buffers
+// reused from call to call: once they have grown to a request's shape, translating requests of
+// that shape allocates nothing (the sink aside).
 struct Translator::Scratch {
   Scratch(const TranslationOptions& o, CumulativeState& c) : options(o), cumulative(c) {}
 
@@ -89,16 +104,24 @@ struct Translator::Scratch {
   SampleSink* sink = nullptr;
   TranslationStats stats;
 
+  OtlpRequestCheck check;
+  std::string canonical;  // a request libprotobuf had to parse, serialized again
   LabelBuilder labels;
   std::string text;  // an attribute value's text
   Family standard;   // the current metric by the standard rules
-  Family node;       // the current point by the node_exporter table
-  std::string bucket_name, sum_name, count_name, bound_text, key;
-  std::string job, instance, scope_name, scope_version;
+  const StandardNames* standard_names = nullptr;
+  std::unordered_map<std::string, StandardNames, TransparentHash, TransparentEqual> names_cache;
+  std::string node_name, node_help;  // the current point by the node_exporter table
+  Family node;
+  std::string bound_text, key, chooser_text;
+  std::string service_name, service_namespace, job, instance;
+  ScopeView scope;
   bool resource_has_info = false;
   std::int64_t resource_latest_ms = 0;
-  HistogramValue histogram;
-  ExponentialHistogramValue exponential;
+  NumberPoint number;
+  HistogramPoint histogram;
+  ExponentialPoint exponential;
+  SummaryPoint summary;
   std::vector<std::pair<double, std::uint64_t>> buckets;  // (le, cumulative count)
 
   void emit(const FamilyView& family, std::string_view sample_name,
@@ -109,28 +132,37 @@ struct Translator::Scratch {
     resource_latest_ms = std::max(resource_latest_ms, ts_ms);
   }
 
-  void resource(const pb_resource::Resource& resource) {
+  void attribute_text(std::string_view any_value) {
+    text.clear();
+    append_any_value_text(any_value, text);
+  }
+
+  void resource(std::string_view resource) {
     job.clear();
     instance.clear();
+    service_name.clear();
+    service_namespace.clear();
     resource_has_info = false;
     resource_latest_ms = 0;
-    std::string service_name;
-    std::string service_namespace;
-    for (const auto& kv : resource.attributes()) {
-      text.clear();
-      append_attribute_text(kv.value(), text);
-      if (kv.key() == kServiceName) {
+    for_each_message(resource, kResourceAttributes, [&](std::string_view entry) {
+      const KeyValueView kv = read_key_value(entry);
+      attribute_text(kv.value);
+      if (kv.key == kServiceName) {
         service_name = text;
-      } else if (kv.key() == kServiceNamespace) {
+      } else if (kv.key == kServiceNamespace) {
         service_namespace = text;
-      } else if (kv.key() == kServiceInstanceId) {
+      } else if (kv.key == kServiceInstanceId) {
         instance = text;
-      } else if (!kv.key().empty() && !text.empty()) {
+      } else if (!kv.key.empty() && !text.empty()) {
         resource_has_info = true;
       }
-    }
+    });
     if (!service_name.empty()) {
-      job = service_namespace.empty() ? service_name : service_namespace + "/" + service_name;
+      if (!service_namespace.empty()) {
+        job = service_namespace;
+        job += '/';
+      }
+      job += service_name;
     }
   }
 
@@ -140,10 +172,10 @@ struct Translator::Scratch {
       if (!instance.empty()) labels.add("instance", instance, LabelPriority::kTranslator);
     }
     if (with_scope && options.scope_labels) {
-      if (!scope_name.empty())
-        labels.add("otel_scope_name", scope_name, LabelPriority::kTranslator);
-      if (!scope_version.empty()) {
-        labels.add("otel_scope_version", scope_version, LabelPriority::kTranslator);
+      if (!scope.name.empty())
+        labels.add("otel_scope_name", scope.name, LabelPriority::kTranslator);
+      if (!scope.version.empty()) {
+        labels.add("otel_scope_version", scope.version, LabelPriority::kTranslator);
       }
     }
     for (const auto& [name, value] : options.extra_labels) {
@@ -151,82 +183,105 @@ struct Translator::Scratch {
     }
   }
 
+  void add_attribute(std::string_view key_value) {
+    const KeyValueView kv = read_key_value(key_value);
+    attribute_text(kv.value);
+    labels.add_attribute(kv.key, text);
+  }
+
   // target_info{job, instance, other resource attributes} 1 at the resource's latest sample.
-  void target_info(const pb_resource::Resource& resource) {
+  void target_info(std::string_view resource) {
     if (!options.target_info || !resource_has_info || resource_latest_ms == 0) return;
     labels.clear();
-    for (const auto& kv : resource.attributes()) {
-      if (is_job_instance_key(kv.key())) continue;
-      labels.add_attribute(kv.key(), kv.value());
-    }
+    for_each_message(resource, kResourceAttributes, [&](std::string_view entry) {
+      if (!is_job_instance_key(read_key_value(entry).key)) add_attribute(entry);
+    });
     add_common_labels(false);
     const FamilyView family{"target_info", MetricKind::kGauge, "Target metadata", ""};
     emit(family, family.name, labels.finish(), 1.0, resource_latest_ms, 0);
   }
 
+  // The names of a metric by the standard rules, computed once per name, unit and suffix.
+  const StandardNames& standard_names_of(const MetricView& metric, TypeSuffix suffix) {
+    key.clear();
+    key += static_cast<char>(suffix);
+    key += metric.unit;
+    key += '\0';
+    key += metric.name;
+    if (auto it = names_cache.find(std::string_view(key)); it != names_cache.end()) {
+      return it->second;
+    }
+    if (names_cache.size() >= kMaxCachedNames) names_cache.clear();
+    StandardNames names;
+    standard_metric_name(metric.name, metric.unit, suffix, names.name, names.unit);
+    names.bucket = names.name + "_bucket";
+    names.sum = names.name + "_sum";
+    names.count = names.name + "_count";
+    return names_cache.emplace(key, std::move(names)).first->second;
+  }
+
   // The standard family of a metric; false when its name has nothing usable.
-  bool standard_family(const pb_metrics::Metric& metric) {
+  bool standard_family(const MetricView& metric) {
     TypeSuffix suffix = TypeSuffix::kNone;
-    switch (metric.data_case()) {
-      case pb_metrics::Metric::kGauge:
+    switch (metric.data) {
+      case MetricData::kGauge:
         standard.kind = MetricKind::kGauge;
-        if (metric.unit() == "1") suffix = TypeSuffix::kRatio;
+        if (metric.unit == "1") suffix = TypeSuffix::kRatio;
         break;
-      case pb_metrics::Metric::kSum:
-        standard.kind = metric.sum().is_monotonic() ? MetricKind::kCounter : MetricKind::kGauge;
-        if (metric.sum().is_monotonic()) suffix = TypeSuffix::kTotal;
+      case MetricData::kSum:
+        standard.kind = metric.monotonic ? MetricKind::kCounter : MetricKind::kGauge;
+        if (metric.monotonic) suffix = TypeSuffix::kTotal;
         break;
-      case pb_metrics::Metric::kHistogram:
-      case pb_metrics::Metric::kExponentialHistogram:
+      case MetricData::kHistogram:
+      case MetricData::kExponentialHistogram:
         standard.kind = MetricKind::kHistogram;
         break;
-      case pb_metrics::Metric::kSummary:
+      case MetricData::kSummary:
         standard.kind = MetricKind::kSummary;
         break;
-      default:
+      case MetricData::kNone:
         standard.kind = MetricKind::kUnknown;
         break;
     }
-    standard_metric_name(metric.name(), metric.unit(), suffix, standard.name, standard.unit);
-    standard.help = metric.description();
-    bucket_name = standard.name + "_bucket";
-    sum_name = standard.name + "_sum";
-    count_name = standard.name + "_count";
+    standard_names = &standard_names_of(metric, suffix);
+    standard.name = standard_names->name;
+    standard.unit = standard_names->unit;
+    standard.help = metric.description;
     return !standard.name.empty();
   }
 
   // Labels of a point by the standard rules.
-  void standard_labels(const Attributes& attributes) {
+  void standard_labels(const PointCommon& point) {
     labels.clear();
-    for (const auto& kv : attributes) labels.add_attribute(kv.key(), kv.value());
+    for (const auto kv : point.attributes) add_attribute(kv);
     add_common_labels(true);
   }
 
   // Family and labels of a point of a table metric; false when the table has no name for it.
-  bool node_family_and_labels(const NodeExporterRow& row, const Attributes& attributes) {
+  bool node_family_and_labels(const NodeExporterRow& row, const PointCommon& point) {
     const std::string* chooser = nullptr;
-    std::string chooser_text;
     if (!row.attribute.empty()) {
-      for (const auto& kv : attributes) {
-        if (kv.key() != row.attribute) continue;
-        append_attribute_text(kv.value(), chooser_text);
+      for (const auto entry : point.attributes) {
+        const KeyValueView kv = read_key_value(entry);
+        if (kv.key != row.attribute) continue;
+        chooser_text.clear();
+        append_any_value_text(kv.value, chooser_text);
         chooser = &chooser_text;
         break;
       }
     }
-    if (!node_exporter_name(row, chooser, node.name, node.help)) return false;
-    node.kind = row.kind;
-    node.unit = row.unit;
+    if (!node_exporter_name(row, chooser, node_name, node_help)) return false;
+    node = {node_name, node_help, row.unit, row.kind};
     labels.clear();
-    for (const auto& kv : attributes) {
-      text.clear();
-      append_attribute_text(kv.value(), text);
-      const NodeLabel mapped = node_exporter_label(row, kv.key(), text);
+    for (const auto entry : point.attributes) {
+      const KeyValueView kv = read_key_value(entry);
+      attribute_text(kv.value);
+      const NodeLabel mapped = node_exporter_label(row, kv.key, text);
       if (mapped.skip) continue;
       if (mapped.renamed.empty()) {
-        labels.add_attribute(kv.key(), mapped.value);
+        labels.add_attribute(kv.key, mapped.value);
       } else {
-        labels.add_renamed(mapped.renamed, mapped.value, kv.key());
+        labels.add_renamed(mapped.renamed, mapped.value, kv.key);
       }
     }
     add_common_labels(false);
@@ -257,38 +312,37 @@ struct Translator::Scratch {
     return false;
   }
 
-  void numbers(const google::protobuf::RepeatedPtrField<pb_metrics::NumberDataPoint>& points,
-               bool delta, const NodeExporterRow* row, bool standard_ok) {
-    for (const auto& point : points) {
+  void numbers(std::string_view body, bool delta, const NodeExporterRow* row, bool standard_ok) {
+    for_each_message(body, kDataPoints, [&](std::string_view bytes) {
+      read_number_point(bytes, number);
       ++stats.points;
-      if (point.time_unix_nano() == 0) {
+      if (number.time_ns == 0) {
         ++stats.dropped_no_timestamp;
-        continue;
+        return;
       }
       const Family* family = &standard;
-      if (row == nullptr || !node_family_and_labels(*row, point.attributes())) {
+      if (row == nullptr || !node_family_and_labels(*row, number)) {
         if (!standard_ok) {
           ++stats.dropped_invalid;
-          continue;
+          return;
         }
-        standard_labels(point.attributes());
+        standard_labels(number);
       } else {
         family = &node;
       }
       const auto label_set = labels.finish();
-      double value = number_value(point);
-      std::uint64_t start_ns = point.start_time_unix_nano();
-      if ((point.flags() & kNoRecordedValue) != 0) {
+      double value = number.value;
+      std::uint64_t start_ns = number.start_ns;
+      if ((number.flags & kNoRecordedValue) != 0) {
         value = stale_nan();
       } else if (delta) {
-        if (!counted(cumulative.add_sum(series_key(family->name), start_ns, point.time_unix_nano(),
-                                        value, value, start_ns))) {
-          continue;
+        if (!counted(cumulative.add_sum(series_key(family->name), start_ns, number.time_ns, value,
+                                        value, start_ns))) {
+          return;
         }
       }
-      emit(family->view(), family->name, label_set, value, to_ms(point.time_unix_nano()),
-           to_ms(start_ns));
-    }
+      emit(family->view(), family->name, label_set, value, to_ms(number.time_ns), to_ms(start_ns));
+    });
   }
 
   // _bucket (from `buckets`, then +Inf), _sum, _count of one histogram point.
@@ -298,23 +352,24 @@ struct Translator::Scratch {
     for (const auto& [le, cumulative_count] : buckets) {
       bound_text.clear();
       append_label_double(le, bound_text);
-      emit(family, bucket_name, labels.with("le", bound_text),
+      emit(family, standard_names->bucket, labels.with("le", bound_text),
            stale ? stale_nan() : static_cast<double>(cumulative_count), ts_ms, start_ms);
     }
     const double total = stale ? stale_nan() : static_cast<double>(count);
-    emit(family, bucket_name, labels.with("le", "+Inf"), total, ts_ms, start_ms);
-    if (has_sum)
-      emit(family, sum_name, labels.finish(), stale ? stale_nan() : sum, ts_ms, start_ms);
-    emit(family, count_name, labels.finish(), total, ts_ms, start_ms);
+    emit(family, standard_names->bucket, labels.with("le", "+Inf"), total, ts_ms, start_ms);
+    if (has_sum) {
+      emit(family, standard_names->sum, labels.finish(), stale ? stale_nan() : sum, ts_ms,
+           start_ms);
+    }
+    emit(family, standard_names->count, labels.finish(), total, ts_ms, start_ms);
   }
 
   // The start every histogram and summary point shares: counted; dropped (and counted) without
   // a timestamp or when `valid` is false; else its labels by the standard rules, without
   // `reserved` (the le or quantile label the translation sets).
-  template <typename Point>
-  bool begin_point(const Point& point, bool valid, std::string_view reserved) {
+  bool begin_point(const PointCommon& point, bool valid, std::string_view reserved) {
     ++stats.points;
-    if (point.time_unix_nano() == 0) {
+    if (point.time_ns == 0) {
       ++stats.dropped_no_timestamp;
       return false;
     }
@@ -322,28 +377,23 @@ struct Translator::Scratch {
       ++stats.dropped_invalid;
       return false;
     }
-    standard_labels(point.attributes());
+    standard_labels(point);
     labels.remove(reserved);
     labels.finish();
     return true;
   }
 
-  void histograms(const pb_metrics::Histogram& data) {
-    const bool delta = data.aggregation_temporality() == pb_metrics::AGGREGATION_TEMPORALITY_DELTA;
-    for (const auto& point : data.data_points()) {
-      if (!begin_point(point, valid_histogram(point), "le")) continue;
-      histogram.bounds.assign(point.explicit_bounds().begin(), point.explicit_bounds().end());
-      histogram.counts.assign(point.bucket_counts().begin(), point.bucket_counts().end());
-      histogram.count = point.count();
-      histogram.sum = point.sum();
-      histogram.has_sum = point.has_sum();
-      const HistogramValue* value = &histogram;
-      std::uint64_t start_ns = point.start_time_unix_nano();
-      const bool stale = (point.flags() & kNoRecordedValue) != 0;
+  void histograms(std::string_view body, bool delta) {
+    for_each_message(body, kDataPoints, [&](std::string_view bytes) {
+      read_histogram_point(bytes, histogram);
+      if (!begin_point(histogram, valid_histogram(histogram.value), "le")) return;
+      const HistogramValue* value = &histogram.value;
+      std::uint64_t start_ns = histogram.start_ns;
+      const bool stale = (histogram.flags & kNoRecordedValue) != 0;
       if (delta && !stale &&
-          !counted(cumulative.add_histogram(series_key(standard.name), start_ns,
-                                            point.time_unix_nano(), histogram, value, start_ns))) {
-        continue;
+          !counted(cumulative.add_histogram(series_key(standard.name), start_ns, histogram.time_ns,
+                                            histogram.value, value, start_ns))) {
+        return;
       }
       buckets.clear();
       std::uint64_t running = 0;
@@ -351,25 +401,18 @@ struct Translator::Scratch {
         running += value->counts[i];
         buckets.emplace_back(value->bounds[i], running);
       }
-      emit_histogram(value->count, value->sum, value->has_sum, stale, to_ms(point.time_unix_nano()),
+      emit_histogram(value->count, value->sum, value->has_sum, stale, to_ms(histogram.time_ns),
                      to_ms(start_ns));
-    }
+    });
   }
 
-  static bool valid_histogram(const pb_metrics::HistogramDataPoint& point) {
-    const auto& bounds = point.explicit_bounds();
-    if (bounds.empty()) return point.bucket_counts().size() <= 1;
-    if (point.bucket_counts().size() != bounds.size() + 1) return false;
-    for (int i = 0; i < bounds.size(); ++i) {
-      if (std::isnan(bounds[i]) || (i > 0 && !(bounds[i] > bounds[i - 1]))) return false;
+  static bool valid_histogram(const HistogramValue& h) {
+    if (h.bounds.empty()) return h.counts.size() <= 1;
+    if (h.counts.size() != h.bounds.size() + 1) return false;
+    for (std::size_t i = 0; i < h.bounds.size(); ++i) {
+      if (std::isnan(h.bounds[i]) || (i > 0 && !(h.bounds[i] > h.bounds[i - 1]))) return false;
     }
     return true;
-  }
-
-  static void read_buckets(const pb_metrics::ExponentialHistogramDataPoint::Buckets& in,
-                           ExponentialBuckets& out) {
-    out.offset = in.offset();
-    out.counts.assign(in.bucket_counts().begin(), in.bucket_counts().end());
   }
 
   // Classic buckets of an exponential histogram: negative buckets from the most negative, the
@@ -401,126 +444,128 @@ struct Translator::Scratch {
     }
   }
 
-  void exponential_histograms(const pb_metrics::ExponentialHistogram& data) {
-    const bool delta = data.aggregation_temporality() == pb_metrics::AGGREGATION_TEMPORALITY_DELTA;
-    for (const auto& point : data.data_points()) {
-      const bool valid = point.scale() >= kMinScale && point.scale() <= kMaxScale &&
-                         point.zero_threshold() >= 0 && !std::isinf(point.zero_threshold());
-      if (!begin_point(point, valid, "le")) continue;
-      exponential.scale = point.scale();
-      exponential.zero_threshold = point.zero_threshold();
-      exponential.zero_count = point.zero_count();
-      read_buckets(point.positive(), exponential.positive);
-      read_buckets(point.negative(), exponential.negative);
-      exponential.count = point.count();
-      exponential.sum = point.sum();
-      exponential.has_sum = point.has_sum();
-      const ExponentialHistogramValue* value = &exponential;
-      std::uint64_t start_ns = point.start_time_unix_nano();
-      const bool stale = (point.flags() & kNoRecordedValue) != 0;
+  void exponential_histograms(std::string_view body, bool delta) {
+    for_each_message(body, kDataPoints, [&](std::string_view bytes) {
+      read_exponential_point(bytes, exponential);
+      const ExponentialHistogramValue& point = exponential.value;
+      const bool valid = point.scale >= kMinScale && point.scale <= kMaxScale &&
+                         point.zero_threshold >= 0 && !std::isinf(point.zero_threshold);
+      if (!begin_point(exponential, valid, "le")) return;
+      const ExponentialHistogramValue* value = &point;
+      std::uint64_t start_ns = exponential.start_ns;
+      const bool stale = (exponential.flags & kNoRecordedValue) != 0;
       if (delta && !stale &&
           !counted(cumulative.add_exponential(series_key(standard.name), start_ns,
-                                              point.time_unix_nano(), exponential, value,
-                                              start_ns))) {
-        continue;
-      }
-      exponential_buckets(*value);
-      emit_histogram(value->count, value->sum, value->has_sum, stale, to_ms(point.time_unix_nano()),
-                     to_ms(start_ns));
-    }
-  }
-
-  void summaries(const pb_metrics::Summary& data) {
-    const FamilyView family = standard.view();
-    for (const auto& point : data.data_points()) {
-      if (!begin_point(point, true, "quantile")) continue;
-      const bool stale = (point.flags() & kNoRecordedValue) != 0;
-      const std::int64_t ts = to_ms(point.time_unix_nano());
-      const std::int64_t start = to_ms(point.start_time_unix_nano());
-      for (const auto& q : point.quantile_values()) {
-        bound_text.clear();
-        append_label_double(q.quantile(), bound_text);
-        emit(family, standard.name, labels.with("quantile", bound_text),
-             stale ? stale_nan() : q.value(), ts, start);
-      }
-      emit(family, sum_name, labels.finish(), stale ? stale_nan() : point.sum(), ts, start);
-      emit(family, count_name, labels.finish(),
-           stale ? stale_nan() : static_cast<double>(point.count()), ts, start);
-    }
-  }
-
-  void metric(const pb_metrics::Metric& metric) {
-    const bool standard_ok = standard_family(metric);
-    switch (metric.data_case()) {
-      case pb_metrics::Metric::kGauge: {
-        const NodeExporterRow* row = options.node_exporter_names
-                                         ? find_node_exporter_row(metric.name(), HostShape::kGauge)
-                                         : nullptr;
-        numbers(metric.gauge().data_points(), false, row, standard_ok);
+                                              exponential.time_ns, point, value, start_ns))) {
         return;
       }
-      case pb_metrics::Metric::kSum: {
-        const auto& sum = metric.sum();
+      exponential_buckets(*value);
+      emit_histogram(value->count, value->sum, value->has_sum, stale, to_ms(exponential.time_ns),
+                     to_ms(start_ns));
+    });
+  }
+
+  void summaries(std::string_view body) {
+    const FamilyView family = standard.view();
+    for_each_message(body, kDataPoints, [&](std::string_view bytes) {
+      read_summary_point(bytes, summary);
+      if (!begin_point(summary, true, "quantile")) return;
+      const bool stale = (summary.flags & kNoRecordedValue) != 0;
+      const std::int64_t ts = to_ms(summary.time_ns);
+      const std::int64_t start = to_ms(summary.start_ns);
+      for (const auto& [quantile, value] : summary.quantiles) {
+        bound_text.clear();
+        append_label_double(quantile, bound_text);
+        emit(family, standard.name, labels.with("quantile", bound_text),
+             stale ? stale_nan() : value, ts, start);
+      }
+      emit(family, standard_names->sum, labels.finish(), stale ? stale_nan() : summary.sum, ts,
+           start);
+      emit(family, standard_names->count, labels.finish(),
+           stale ? stale_nan() : static_cast<double>(summary.count), ts, start);
+    });
+  }
+
+  void metric(std::string_view bytes) {
+    const MetricView metric = read_metric(bytes);
+    const bool standard_ok = standard_family(metric);
+    switch (metric.data) {
+      case MetricData::kGauge: {
+        const NodeExporterRow* row = options.node_exporter_names
+                                         ? find_node_exporter_row(metric.name, HostShape::kGauge)
+                                         : nullptr;
+        numbers(metric.body, false, row, standard_ok);
+        return;
+      }
+      case MetricData::kSum: {
         const NodeExporterRow* row =
             options.node_exporter_names
                 ? find_node_exporter_row(
-                      metric.name(), sum.is_monotonic() ? HostShape::kCounter : HostShape::kUpDown)
+                      metric.name, metric.monotonic ? HostShape::kCounter : HostShape::kUpDown)
                 : nullptr;
-        const bool delta =
-            sum.aggregation_temporality() == pb_metrics::AGGREGATION_TEMPORALITY_DELTA;
-        numbers(sum.data_points(), delta, row, standard_ok);
+        numbers(metric.body, metric.delta, row, standard_ok);
         return;
       }
       default:
         break;
     }
     if (!standard_ok) {
-      stats.points += point_count(metric);
-      stats.dropped_invalid += point_count(metric);
+      const std::uint64_t points = count_data_points(metric.body);
+      stats.points += points;
+      stats.dropped_invalid += points;
       return;
     }
-    switch (metric.data_case()) {
-      case pb_metrics::Metric::kHistogram:
-        histograms(metric.histogram());
+    switch (metric.data) {
+      case MetricData::kHistogram:
+        histograms(metric.body, metric.delta);
         return;
-      case pb_metrics::Metric::kExponentialHistogram:
-        exponential_histograms(metric.exponential_histogram());
+      case MetricData::kExponentialHistogram:
+        exponential_histograms(metric.body, metric.delta);
         return;
-      case pb_metrics::Metric::kSummary:
-        summaries(metric.summary());
+      case MetricData::kSummary:
+        summaries(metric.body);
         return;
       default:
         return;  // no data: nothing to translate or count
     }
   }
 
-  static std::uint64_t point_count(const pb_metrics::Metric& metric) {
-    switch (metric.data_case()) {
-      case pb_metrics::Metric::kGauge:
-        return metric.gauge().data_points_size();
-      case pb_metrics::Metric::kSum:
-        return metric.sum().data_points_size();
-      case pb_metrics::Metric::kHistogram:
-        return metric.histogram().data_points_size();
-      case pb_metrics::Metric::kExponentialHistogram:
-        return metric.exponential_histogram().data_points_size();
-      case pb_metrics::Metric::kSummary:
-        return metric.summary().data_points_size();
-      default:
-        return 0;
-    }
+  void request(std::string_view request) {
+    for_each_message(request, kRequestResourceMetrics, [&](std::string_view resource_metrics) {
+      const std::string_view res = last_message(resource_metrics, kResourceMetricsResource);
+      resource(res);
+      for_each_message(resource_metrics, kResourceMetricsScopeMetrics,
+                       [&](std::string_view scope_metrics) {
+                         scope = read_scope(last_message(scope_metrics, kScopeMetricsScope));
+                         for_each_message(scope_metrics, kScopeMetricsMetrics,
+                                          [&](std::string_view m) { metric(m); });
+                       });
+      target_info(res);
+    });
   }
 
-  void request(const pb_collector::ExportMetricsServiceRequest& request) {
-    for (const auto& resource_metrics : request.resource_metrics()) {
-      resource(resource_metrics.resource());
-      for (const auto& scope_metrics : resource_metrics.scope_metrics()) {
-        scope_name = scope_metrics.scope().name();
-        scope_version = scope_metrics.scope().version();
-        for (const auto& m : scope_metrics.metrics()) metric(m);
-      }
-      target_info(resource_metrics.resource());
+  // The bytes to translate: the request itself when the check vouches for it, else what
+  // libprotobuf makes of it (merged repeats, groups), serialized again; an error exactly when
+  // ParseFromArray fails.
+  core::Result<std::string_view> readable(std::string_view request) {
+    if (check.check(request) == OtlpRequestCheck::Verdict::kDirect) return request;
+    if (request.size() > static_cast<std::size_t>(INT_MAX)) {
+      return core::make_error("metrics request too large to parse (" +
+                              std::to_string(request.size()) + " bytes)");
     }
+    google::protobuf::Arena arena;
+    auto* parsed =
+        google::protobuf::Arena::CreateMessage<pb_collector::ExportMetricsServiceRequest>(&arena);
+    if (!parsed->ParseFromArray(request.data(), static_cast<int>(request.size()))) {
+      return core::make_error("not a valid ExportMetricsServiceRequest (" +
+                              std::to_string(request.size()) + " bytes)");
+    }
+    canonical.clear();
+    if (!parsed->SerializeToString(&canonical)) {
+      return core::make_error("metrics request too large to translate (" +
+                              std::to_string(request.size()) + " bytes)");
+    }
+    return std::string_view(canonical);
   }
 };
 
@@ -535,21 +580,12 @@ Translator::~Translator() = default;
 std::size_t Translator::delta_series() const { return cumulative_->size(); }
 
 core::Result<TranslationStats> Translator::translate(std::string_view request, SampleSink& sink) {
-  if (request.size() > static_cast<std::size_t>(std::numeric_limits<int>::max())) {
-    return core::make_error("metrics request too large to parse (" +
-                            std::to_string(request.size()) + " bytes)");
-  }
-  google::protobuf::Arena arena;
-  auto* parsed =
-      google::protobuf::Arena::CreateMessage<pb_collector::ExportMetricsServiceRequest>(&arena);
-  if (!parsed->ParseFromArray(request.data(), static_cast<int>(request.size()))) {
-    return core::make_error("not a valid ExportMetricsServiceRequest (" +
-                            std::to_string(request.size()) + " bytes)");
-  }
   Scratch& s = *scratch_;
+  auto bytes = s.readable(request);
+  if (!bytes) return std::unexpected(bytes.error());
   s.sink = &sink;
   s.stats = {};
-  s.request(*parsed);
+  s.request(*bytes);
   s.sink = nullptr;
   return s.stats;
 }
