@@ -122,6 +122,25 @@ TEST(HostScraperAllocations, NoneInASteadyStateScrapeOfEveryScraper) {
   EXPECT_GT(points, 150u);  // every scraper wrote its points
 }
 
+// The real /proc: descriptors kept open and re-read, the mount table reused while the kernel
+// reports no change. Disks and network devices are left out: on a shared machine they come and
+// go (loop devices, container veths), and a new one rightly allocates.
+TEST(HostScraperAllocations, NoneInASteadyStateScrapeOfThisMachine) {
+  HostConfig config;
+  config.scrapers = {"cpu", "memory", "filesystem", "load", "system", "pressure"};
+  config.cpu_utilization = true;
+  HostScraper::Deps deps;
+  deps.statvfs = [](const char*, struct statvfs& st) {
+    st.f_frsize = 4096;
+    st.f_blocks = 100;
+    return 0;
+  };
+  HostScraper scraper(config, resource(), std::move(deps));
+  std::uint64_t points = 0;
+  EXPECT_EQ(steady_state_allocations(scraper, 3, 50, points), 0u);
+  EXPECT_GT(points, 10u);
+}
+
 TEST(HostScraperAllocations, NoneWithTwoHundredFiftySixCpus) {
   testing::TempTree tree("root");
   tree.write("proc/stat", testing::fixture("edge/stat_256cpu"));
