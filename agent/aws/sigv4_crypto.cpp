@@ -3,8 +3,7 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include "agent/net/openssl_library.h"
 
 namespace vigil::aws {
 
@@ -22,7 +21,8 @@ namespace {
 Sha256Digest sha256(std::string_view data) {
   Sha256Digest digest{};
   unsigned int length = 0;
-  if (EVP_Digest(data.data(), data.size(), digest.data(), &length, EVP_sha256(), nullptr) != 1 ||
+  const net::OpenSslFunctions& ssl = net::openssl();
+  if (ssl.digest(data.data(), data.size(), digest.data(), &length, ssl.sha256(), nullptr) != 1 ||
       length != digest.size()) {
     openssl_failed("EVP_Digest");
   }
@@ -32,9 +32,10 @@ Sha256Digest sha256(std::string_view data) {
 Sha256Digest hmac_sha256(std::string_view key, std::string_view data) {
   Sha256Digest digest{};
   unsigned int length = 0;
-  if (HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-           reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest.data(),
-           &length) == nullptr ||
+  const net::OpenSslFunctions& ssl = net::openssl();
+  if (ssl.hmac(ssl.sha256(), key.data(), static_cast<int>(key.size()),
+               reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest.data(),
+               &length) == nullptr ||
       length != digest.size()) {
     openssl_failed("HMAC");
   }

@@ -3,11 +3,10 @@
 #include <cctype>
 #include <utility>
 
-#include <openssl/crypto.h>
-
 #include "agent/aws/aws_time.h"
 #include "agent/aws/canonical_request.h"
 #include "agent/aws/sigv4_crypto.h"
+#include "agent/net/openssl_library.h"
 
 namespace vigil::aws {
 
@@ -37,8 +36,8 @@ std::string amz_date(std::chrono::system_clock::time_point time) {
 SigV4Signer::SigV4Signer(SigningParams params) : params_(std::move(params)) {}
 
 SigV4Signer::~SigV4Signer() {
-  OPENSSL_cleanse(key_.data(), key_.size());
-  if (!key_secret_.empty()) OPENSSL_cleanse(key_secret_.data(), key_secret_.size());
+  net::openssl().cleanse(key_.data(), key_.size());
+  if (!key_secret_.empty()) net::openssl().cleanse(key_secret_.data(), key_secret_.size());
 }
 
 const std::array<unsigned char, 32>& SigV4Signer::signing_key(const std::string& secret,
@@ -48,10 +47,10 @@ const std::array<unsigned char, 32>& SigV4Signer::signing_key(const std::string&
   auto k_region = hmac_sha256(as_bytes(k_date), params_.region);
   auto k_service = hmac_sha256(as_bytes(k_region), params_.service);
   key_ = hmac_sha256(as_bytes(k_service), "aws4_request");
-  OPENSSL_cleanse(k_date.data(), k_date.size());
-  OPENSSL_cleanse(k_region.data(), k_region.size());
-  OPENSSL_cleanse(k_service.data(), k_service.size());
-  if (!key_secret_.empty()) OPENSSL_cleanse(key_secret_.data(), key_secret_.size());
+  net::openssl().cleanse(k_date.data(), k_date.size());
+  net::openssl().cleanse(k_region.data(), k_region.size());
+  net::openssl().cleanse(k_service.data(), k_service.size());
+  if (!key_secret_.empty()) net::openssl().cleanse(key_secret_.data(), key_secret_.size());
   key_secret_ = secret;
   key_date_ = date;
   return key_;

@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "agent/net/shared_library.h"
+
 namespace vigil::net {
 
 namespace {
@@ -13,18 +15,6 @@ namespace {
 // The soname of Debian's libcurl4 (the OpenSSL flavour that libcurl4-openssl-dev builds
 // against); the headers we compile with describe this ABI.
 constexpr const char* kLibraryName = "libcurl.so.4";
-
-template <typename Fn>
-bool resolve(void* handle, const char* name, Fn& out, std::string& missing) {
-  void* symbol = dlsym(handle, name);
-  if (symbol == nullptr) {
-    if (!missing.empty()) missing += ", ";
-    missing += name;
-    return false;
-  }
-  out = reinterpret_cast<Fn>(symbol);
-  return true;
-}
 
 }  // namespace
 
@@ -38,27 +28,27 @@ core::Result<std::shared_ptr<const CurlLibrary>> CurlLibrary::load() {
   }
   std::string missing;
   void* h = lib->handle_;
-  resolve(h, "curl_global_init", lib->global_init_, missing);
-  resolve(h, "curl_global_cleanup", lib->global_cleanup_, missing);
-  resolve(h, "curl_easy_init", lib->easy_init, missing);
-  resolve(h, "curl_easy_cleanup", lib->easy_cleanup, missing);
-  resolve(h, "curl_easy_setopt", lib->easy_setopt, missing);
-  resolve(h, "curl_easy_getinfo", lib->easy_getinfo, missing);
-  resolve(h, "curl_easy_strerror", lib->easy_strerror, missing);
-  resolve(h, "curl_easy_option_by_id", lib->easy_option_by_id, missing);
-  resolve(h, "curl_multi_init", lib->multi_init, missing);
-  resolve(h, "curl_multi_cleanup", lib->multi_cleanup, missing);
-  resolve(h, "curl_multi_setopt", lib->multi_setopt, missing);
-  resolve(h, "curl_multi_add_handle", lib->multi_add_handle, missing);
-  resolve(h, "curl_multi_remove_handle", lib->multi_remove_handle, missing);
-  resolve(h, "curl_multi_socket_action", lib->multi_socket_action, missing);
-  resolve(h, "curl_multi_info_read", lib->multi_info_read, missing);
-  resolve(h, "curl_multi_assign", lib->multi_assign, missing);
-  resolve(h, "curl_multi_strerror", lib->multi_strerror, missing);
-  resolve(h, "curl_slist_append", lib->slist_append, missing);
-  resolve(h, "curl_slist_free_all", lib->slist_free_all, missing);
+  resolve_symbol(h, "curl_global_init", lib->global_init_, missing);
+  resolve_symbol(h, "curl_global_cleanup", lib->global_cleanup_, missing);
+  resolve_symbol(h, "curl_easy_init", lib->easy_init, missing);
+  resolve_symbol(h, "curl_easy_cleanup", lib->easy_cleanup, missing);
+  resolve_symbol(h, "curl_easy_setopt", lib->easy_setopt, missing);
+  resolve_symbol(h, "curl_easy_getinfo", lib->easy_getinfo, missing);
+  resolve_symbol(h, "curl_easy_strerror", lib->easy_strerror, missing);
+  resolve_symbol(h, "curl_easy_option_by_id", lib->easy_option_by_id, missing);
+  resolve_symbol(h, "curl_multi_init", lib->multi_init, missing);
+  resolve_symbol(h, "curl_multi_cleanup", lib->multi_cleanup, missing);
+  resolve_symbol(h, "curl_multi_setopt", lib->multi_setopt, missing);
+  resolve_symbol(h, "curl_multi_add_handle", lib->multi_add_handle, missing);
+  resolve_symbol(h, "curl_multi_remove_handle", lib->multi_remove_handle, missing);
+  resolve_symbol(h, "curl_multi_socket_action", lib->multi_socket_action, missing);
+  resolve_symbol(h, "curl_multi_info_read", lib->multi_info_read, missing);
+  resolve_symbol(h, "curl_multi_assign", lib->multi_assign, missing);
+  resolve_symbol(h, "curl_multi_strerror", lib->multi_strerror, missing);
+  resolve_symbol(h, "curl_slist_append", lib->slist_append, missing);
+  resolve_symbol(h, "curl_slist_free_all", lib->slist_free_all, missing);
   decltype(&::curl_version_info) version_info = nullptr;
-  resolve(h, "curl_version_info", version_info, missing);
+  resolve_symbol(h, "curl_version_info", version_info, missing);
   if (!missing.empty()) {
     return core::make_error(
         fmt::format("{} lacks functions vigil needs (too old?): {}", kLibraryName, missing));

@@ -51,8 +51,10 @@ void append_status(std::vector<nghttp2_nv>& nva, std::vector<std::string>& field
     nva.push_back(make_nv("grpc-message", fields.back()));
   }
   if (!response.status_details.empty()) {
-    fields.push_back(encode_grpc_binary_value(response.status_details));
-    nva.push_back(make_nv("grpc-status-details-bin", fields.back()));
+    if (auto details = encode_grpc_binary_value(response.status_details)) {
+      fields.push_back(std::move(*details));
+      nva.push_back(make_nv("grpc-status-details-bin", fields.back()));
+    }
   }
 }
 
@@ -405,8 +407,9 @@ void GrpcConnection::submit(Stream& stream, GrpcResponse response,
       stream.trailers.push_back({"grpc-message", percent_encode_grpc_message(response.message)});
     }
     if (!response.status_details.empty()) {
-      stream.trailers.push_back(
-          {"grpc-status-details-bin", encode_grpc_binary_value(response.status_details)});
+      if (auto details = encode_grpc_binary_value(response.status_details)) {
+        stream.trailers.push_back({"grpc-status-details-bin", std::move(*details)});
+      }
     }
     for (auto& field : extra) stream.trailers.push_back(std::move(field));
     nghttp2_data_provider provider{};

@@ -1,9 +1,9 @@
 #include "agent/net/grpc_framing.h"
 
-#include <openssl/evp.h>
-
 #include <algorithm>
 #include <cctype>
+
+#include "agent/net/openssl_library.h"
 
 namespace vigil::net {
 
@@ -99,12 +99,14 @@ std::string percent_decode_grpc_message(std::string_view encoded) {
   return out;
 }
 
-std::string encode_grpc_binary_value(std::string_view bytes) {
+std::optional<std::string> encode_grpc_binary_value(std::string_view bytes) {
+  auto ssl = load_openssl();
+  if (!ssl) return std::nullopt;
   std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-  const int written =
-      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                      reinterpret_cast<const unsigned char*>(bytes.data()),
-                      static_cast<int>(std::min<std::size_t>(bytes.size(), kMaxBinaryValueBytes)));
+  const int written = (*ssl)->encode_block(
+      reinterpret_cast<unsigned char*>(out.data()),
+      reinterpret_cast<const unsigned char*>(bytes.data()),
+      static_cast<int>(std::min<std::size_t>(bytes.size(), kMaxBinaryValueBytes)));
   out.resize(written > 0 ? static_cast<std::size_t>(written) : 0);
   while (!out.empty() && out.back() == '=') out.pop_back();
   return out;

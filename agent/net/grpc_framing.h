@@ -57,7 +57,9 @@ std::string percent_encode_grpc_message(std::string_view message);
 std::string percent_decode_grpc_message(std::string_view encoded);
 
 // Values of "-bin" metadata: base64 without padding (what gRPC emits; receivers accept both).
-std::string encode_grpc_binary_value(std::string_view bytes);
+// Nothing when libcrypto, whose encoder this is, cannot be loaded: the metadata is optional
+// (grpc-status-details-bin adds RetryInfo to a status that is sent anyway).
+std::optional<std::string> encode_grpc_binary_value(std::string_view bytes);
 
 // Collects the length-prefixed messages of one unary request as DATA arrives, without buffering
 // more than one message, nor more than `max_message_bytes` of it: the length prefix is checked

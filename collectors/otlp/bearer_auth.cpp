@@ -1,16 +1,24 @@
 #include "collectors/otlp/bearer_auth.h"
 
-#include <openssl/crypto.h>
-#include <openssl/sha.h>
+#include <cstdio>
+#include <cstdlib>
+
+#include "agent/net/openssl_library.h"
 
 namespace vigil::collectors::otlp {
 
 namespace {
 
 std::array<unsigned char, 32> sha256(std::string_view data) {
+  const net::OpenSslFunctions& ssl = net::openssl();
   std::array<unsigned char, 32> out{};
-  static_assert(SHA256_DIGEST_LENGTH == 32);
-  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), out.data());
+  unsigned int length = 0;
+  if (ssl.digest(data.data(), data.size(), out.data(), &length, ssl.sha256(), nullptr) != 1 ||
+      length != out.size()) {
+    // Only without SHA-256 in OpenSSL at all: no token could ever be checked.
+    std::fprintf(stderr, "vigil: OpenSSL EVP_Digest (SHA-256) failed\n");
+    std::abort();
+  }
   return out;
 }
 
@@ -43,7 +51,7 @@ bool BearerAuth::check(std::string_view authorization) const {
   while (!token.empty() && is_space(token.back())) token.remove_suffix(1);
   if (token.empty()) return false;
   const auto presented = sha256(token);
-  return CRYPTO_memcmp(presented.data(), digest_.data(), digest_.size()) == 0;
+  return net::openssl().memcmp(presented.data(), digest_.data(), digest_.size()) == 0;
 }
 
 }  // namespace vigil::collectors::otlp

@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "agent/net/openssl_library.h"
 #include "agent/net/thread_pool.h"
 #include "agent/telemetry/logger.h"
 
@@ -107,6 +108,13 @@ app::CollectorFactory otlp_collector_factory() {
     if (spec.config != nullptr) {
       config = std::dynamic_pointer_cast<const OtlpConfig>(spec.config);
       if (config == nullptr) return core::make_error(spec.identity.id + ": not an otlp config");
+    }
+    // Bearer tokens are compared as SHA-256 digests with libcrypto: a missing library stops the
+    // start.
+    if (!config->bearer_token.empty()) {
+      if (auto ssl = net::load_openssl(); !ssl) {
+        return core::make_error(spec.identity.id + ": " + ssl.error().message);
+      }
     }
     return std::make_unique<OtlpCollector>(spec, std::move(config), context);
   };

@@ -1,6 +1,7 @@
 #include "agent/aws/credential_chain_context.h"
 #include "agent/aws/environment.h"
 #include "agent/config/config_reader.h"
+#include "agent/net/openssl_library.h"
 #include "agent/otlp/resource.h"
 #include "exporters/cloudwatch/cloudwatch_exporter.h"
 #include "opentelemetry/proto/resource/v1/resource.pb.h"
@@ -33,6 +34,10 @@ app::ExporterFactory cloudwatch_exporter_factory() {
          const app::ComponentContext& context) -> core::Result<std::unique_ptr<app::Exporter>> {
     auto config = std::dynamic_pointer_cast<const CloudWatchConfig>(spec.config);
     if (config == nullptr) config = std::make_shared<const CloudWatchConfig>();
+    // SigV4 signs with libcrypto's HMAC-SHA-256: a missing library stops the start.
+    if (auto ssl = net::load_openssl(); !ssl) {
+      return core::make_error(spec.identity.id + ": " + ssl.error().message);
+    }
     auto credentials = aws::make_default_credential_chain(
         config->auth, aws::credential_chain_deps(context, spec.identity.id));
     if (!credentials) return std::unexpected(credentials.error());

@@ -1,7 +1,5 @@
 #include "exporters/otlp/export_response.h"
 
-#include <openssl/evp.h>
-
 #include <algorithm>
 #include <charconv>
 #include <climits>
@@ -13,6 +11,7 @@
 
 #include "agent/net/compression.h"
 #include "agent/net/grpc_framing.h"
+#include "agent/net/openssl_library.h"
 #include "agent/otlp/otlp_json_decode.h"
 #include "google/rpc/status.pb.h"
 #include "opentelemetry/proto/collector/logs/v1/logs_service.pb.h"
@@ -197,10 +196,12 @@ std::optional<std::string> decode_base64(std::string_view text) {
   }
   // '=' other than at the end (or more than two) is malformed; EVP_DecodeBlock would accept it.
   if (standard.find('=') < standard.size() - padding) return std::nullopt;
+  auto ssl = net::load_openssl();
+  if (!ssl) return std::nullopt;
   std::string out(standard.size() / 4 * 3, '\0');
-  const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(standard.data()),
-                                static_cast<int>(standard.size()));
+  const int n = (*ssl)->decode_block(reinterpret_cast<unsigned char*>(out.data()),
+                                     reinterpret_cast<const unsigned char*>(standard.data()),
+                                     static_cast<int>(standard.size()));
   if (n < 0 || static_cast<std::size_t>(n) < padding) return std::nullopt;
   out.resize(static_cast<std::size_t>(n) - padding);
   return out;

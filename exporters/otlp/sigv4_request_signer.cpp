@@ -1,6 +1,7 @@
 #include "exporters/otlp/sigv4_request_signer.h"
 
 #include "agent/aws/credential_chain_context.h"
+#include "agent/net/openssl_library.h"
 #include "agent/telemetry/logger.h"
 
 namespace vigil::exporters::otlp_exporter {
@@ -19,6 +20,10 @@ struct SigV4RequestSigner::Parts {
 core::Result<std::unique_ptr<SigV4RequestSigner>> SigV4RequestSigner::create(
     const aws::AwsAuthConfig& auth, std::string service, const app::ComponentContext& context,
     std::string component) {
+  // SigV4 signs with libcrypto's HMAC-SHA-256: a missing library stops the start.
+  if (auto ssl = net::load_openssl(); !ssl) {
+    return core::make_error(component + ": " + ssl.error().message);
+  }
   auto parts = std::make_unique<Parts>();
   parts->service = std::move(service);
   parts->component = component;

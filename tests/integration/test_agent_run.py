@@ -56,6 +56,13 @@ class AgentRunTest(unittest.TestCase):
                 vigil.wait_for(lambda: http_get(base + "/readyz")[0] == 200 if _up(base) else False,
                                20, "/readyz 200")
                 self.assertEqual(http_get(base + "/healthz"), (200, "ok\n"))
+                # libcurl and libcrypto are loaded on first use: nothing in the example sends a
+                # request, checks a bearer token or signs, so neither is mapped.
+                with open(f"/proc/{vigil.proc.pid}/maps") as f:
+                    mapped = {line.split()[-1] for line in f if "/" in line}
+                for library in ("libcurl", "libcrypto", "libssl"):
+                    self.assertFalse([m for m in mapped if library in os.path.basename(m)],
+                                     f"{library} is mapped: {sorted(mapped)}")
 
                 # The internal collector's metrics arrive on stdout as OTLP JSON lines (beside
                 # the host collector's).

@@ -93,7 +93,7 @@ TEST(ExportResponse, Base64) {
     for (int i = 0; i < 256; ++i) s.push_back(static_cast<char>(i));
     return s;
   }();
-  EXPECT_EQ(decode_base64(net::encode_grpc_binary_value(all)), all);
+  EXPECT_EQ(decode_base64(net::encode_grpc_binary_value(all).value()), all);
   for (const char* bad : {"a", "a===", "ab=c", "a b", "!!!!"}) {
     EXPECT_FALSE(decode_base64(bad).has_value()) << bad;
   }

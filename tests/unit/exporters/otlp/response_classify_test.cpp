@@ -183,7 +183,7 @@ TEST(GrpcClassification, TheRetryableCodesOfTheSpec) {
 }
 
 TEST(GrpcClassification, RetryInfoMakesResourceExhaustedRetryableAndSetsTheDelay) {
-  const std::string details = net::encode_grpc_binary_value(status_body(8, "quota", 3s));
+  const std::string details = net::encode_grpc_binary_value(status_body(8, "quota", 3s)).value();
   auto result = classify_grpc_response(
       core::Signal::kTraces,
       grpc(8, {{"grpc-message", "over%20quota"}, {"grpc-status-details-bin", details}}));
