@@ -56,11 +56,23 @@ std::size_t varint_bytes(char* bytes, std::uint64_t v) {
   return n;
 }
 
-void put_fixed64(std::string& out, std::uint8_t tag, std::uint64_t v) {
-  char bytes[kFixed64Field];
-  bytes[0] = static_cast<char>(tag);
-  for (int i = 0; i < 8; ++i) bytes[1 + i] = static_cast<char>((v >> (8 * i)) & 0xFF);
-  out.append(bytes, sizeof bytes);
+// The write_* functions write one field at `p`, which has room for it, and return the position
+// after it: a data point is written into room made for it at once, not appended piecewise.
+char* write_header(char* p, std::uint8_t tag, std::size_t length) {
+  *p++ = static_cast<char>(tag);
+  return p + varint_bytes(p, length);
+}
+
+char* write_fixed64(char* p, std::uint8_t tag, std::uint64_t v) {
+  *p++ = static_cast<char>(tag);
+  for (int i = 0; i < 8; ++i) p[i] = static_cast<char>((v >> (8 * i)) & 0xFF);
+  return p + 8;
+}
+
+char* write_bytes(char* p, std::uint8_t tag, std::string_view bytes) {
+  p = write_header(p, tag, bytes.size());
+  if (!bytes.empty()) std::memcpy(p, bytes.data(), bytes.size());
+  return p + bytes.size();
 }
 
 // Size of a length-delimited field whose content is `length` bytes long.
@@ -122,17 +134,21 @@ void MetricsEncoder::add_point(std::initializer_list<Attribute> attributes,
   std::size_t point_size = kFixed64Field * (with_start ? 3 : 2);
   for (const auto& a : attributes) point_size += field_size(key_value_size(a));
 
-  put_header(point_bytes_, kDataPoints, point_size);
-  if (with_start)
-    put_fixed64(point_bytes_, kPointStart, static_cast<std::uint64_t>(start_unix_nanos));
-  put_fixed64(point_bytes_, kPointTime, static_cast<std::uint64_t>(time_unix_nanos));
-  put_fixed64(point_bytes_, value_tag, value_bits);
-  for (const auto& a : attributes) {
-    put_header(point_bytes_, kPointAttributes, key_value_size(a));
-    put_bytes(point_bytes_, kKeyValueKey, a.key);
-    put_header(point_bytes_, kKeyValueValue, any_value_size(a));
-    put_bytes(point_bytes_, kAnyValueString, a.value);
-  }
+  const std::size_t old_size = point_bytes_.size();
+  const std::size_t new_size = old_size + field_size(point_size);
+  point_bytes_.resize_and_overwrite(new_size, [&](char* data, std::size_t) {
+    char* p = write_header(data + old_size, kDataPoints, point_size);
+    if (with_start) p = write_fixed64(p, kPointStart, static_cast<std::uint64_t>(start_unix_nanos));
+    p = write_fixed64(p, kPointTime, static_cast<std::uint64_t>(time_unix_nanos));
+    p = write_fixed64(p, value_tag, value_bits);
+    for (const auto& a : attributes) {
+      p = write_header(p, kPointAttributes, key_value_size(a));
+      p = write_bytes(p, kKeyValueKey, a.key);
+      p = write_header(p, kKeyValueValue, any_value_size(a));
+      p = write_bytes(p, kAnyValueString, a.value);
+    }
+    return static_cast<std::size_t>(p - data);
+  });
   ++points_in_metric_;
 }
 
