@@ -18,7 +18,7 @@ constexpr std::uint32_t kSum = 5;
 // Start times, times and attributes: true when `f` was one of them.
 bool read_common(const WireField& f, std::uint32_t attributes_number, PointCommon& out) {
   if (f.is(attributes_number, WireType::kLength)) {
-    out.attributes.push_back(f.bytes);
+    out.attributes.push_back(read_key_value(f.bytes));
   } else if (f.is(kStartTime, WireType::kFixed64)) {
     out.start_ns = f.value;
   } else if (f.is(kTime, WireType::kFixed64)) {
@@ -227,6 +227,13 @@ KeyValueView read_key_value(std::string_view key_value) {
     }
   }
   return out;
+}
+
+void read_key_values(std::string_view message, std::uint32_t number,
+                     std::vector<KeyValueView>& out) {
+  out.clear();
+  for_each_message(message, number,
+                   [&](std::string_view entry) { out.push_back(read_key_value(entry)); });
 }
 
 void append_any_value_text(std::string_view any_value, std::string& out) {

@@ -73,13 +73,17 @@ struct KeyValueView {
 };
 KeyValueView read_key_value(std::string_view key_value);
 
+// The KeyValue messages of repeated field `number` of `message`, replacing `out`'s.
+void read_key_values(std::string_view message, std::uint32_t number,
+                     std::vector<KeyValueView>& out);
+
 // An AnyValue as label text, exactly as append_attribute_text (prometheus_labels.h) writes the
 // parsed message. Appended to `out`.
 void append_any_value_text(std::string_view any_value, std::string& out);
 
-// What every data point has. `attributes` holds the KeyValue messages.
+// What every data point has.
 struct PointCommon {
-  std::vector<std::string_view> attributes;
+  std::vector<KeyValueView> attributes;
   std::uint64_t start_ns = 0;
   std::uint64_t time_ns = 0;
   std::uint32_t flags = 0;

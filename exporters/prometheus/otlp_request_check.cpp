@@ -6,9 +6,9 @@
 
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/stubs/common.h>
 #include <google/protobuf/wire_format_lite.h>
 
-#include "agent/otlp/json_text.h"
 #include "opentelemetry/proto/collector/metrics/v1/metrics_service.pb.h"
 
 namespace vigil::exporters::prometheus {
@@ -150,7 +150,11 @@ class Walk {
       return true;
     }
     const std::string_view value(base_ + in_.CurrentPosition(), length);
-    if (field.utf8 && !vigil::otlp::is_valid_utf8(value)) return false;
+    // The parser's own rule (protobuf 3.21 checks proto3 strings with it).
+    if (field.utf8 && !google::protobuf::internal::IsStructurallyValidUTF8(
+                          value.data(), static_cast<int>(value.size()))) {
+      return false;
+    }
     return in_.Skip(static_cast<int>(length));
   }
 

@@ -42,15 +42,53 @@ class WireFields {
  public:
   explicit WireFields(std::string_view message)
       : base_(message.data()),
-        in_(reinterpret_cast<const std::uint8_t*>(message.data()),
-            static_cast<int>(message.size())) {}
+        size_(static_cast<int>(message.size())),
+        in_(reinterpret_cast<const std::uint8_t*>(message.data()), size_) {}
 
   // The next field; false at the end of the message. Groups (only ever unknown fields in OTLP)
-  // are skipped.
-  bool next(WireField& field);
+  // are skipped. Inline: requests are walked field by field, most of them tiny messages.
+  bool next(WireField& field) {
+    while (in_.CurrentPosition() < size_) {
+      const std::uint32_t tag = in_.ReadTagNoLastTag();
+      if (tag == 0) return false;
+      field.number = tag >> 3;
+      switch (tag & 7) {
+        case 0:
+          field.type = WireType::kVarint;
+          return in_.ReadVarint64(&field.value);
+        case 1:
+          field.type = WireType::kFixed64;
+          return in_.ReadLittleEndian64(&field.value);
+        case 2: {
+          field.type = WireType::kLength;
+          std::uint32_t length = 0;
+          if (!in_.ReadVarint32(&length)) return false;
+          const int at = in_.CurrentPosition();
+          if (!in_.Skip(static_cast<int>(length))) return false;
+          field.bytes = std::string_view(base_ + at, length);
+          return true;
+        }
+        case 5: {
+          field.type = WireType::kFixed32;
+          std::uint32_t v = 0;
+          if (!in_.ReadLittleEndian32(&v)) return false;
+          field.value = v;
+          return true;
+        }
+        default:
+          if (!skip_other(tag)) return false;
+          break;
+      }
+    }
+    return false;
+  }
 
  private:
+  // A group is skipped; a stray end-group tag or wire types 6 and 7 end the walk.
+  bool skip_other(std::uint32_t tag);  // out of line: never taken on OTLP's own fields
+
   const char* base_;
+  int size_;
   google::protobuf::io::CodedInputStream in_;
 };
 

@@ -116,6 +116,7 @@ struct Translator::Scratch {
   std::string bound_text, key, chooser_text;
   std::string service_name, service_namespace, job, instance;
   ScopeView scope;
+  std::vector<KeyValueView> resource_attributes;
   bool resource_has_info = false;
   std::int64_t resource_latest_ms = 0;
   NumberPoint number;
@@ -144,8 +145,8 @@ struct Translator::Scratch {
     service_namespace.clear();
     resource_has_info = false;
     resource_latest_ms = 0;
-    for_each_message(resource, kResourceAttributes, [&](std::string_view entry) {
-      const KeyValueView kv = read_key_value(entry);
+    read_key_values(resource, kResourceAttributes, resource_attributes);
+    for (const KeyValueView& kv : resource_attributes) {
       attribute_text(kv.value);
       if (kv.key == kServiceName) {
         service_name = text;
@@ -156,7 +157,7 @@ struct Translator::Scratch {
       } else if (!kv.key.empty() && !text.empty()) {
         resource_has_info = true;
       }
-    });
+    }
     if (!service_name.empty()) {
       if (!service_namespace.empty()) {
         job = service_namespace;
@@ -183,19 +184,18 @@ struct Translator::Scratch {
     }
   }
 
-  void add_attribute(std::string_view key_value) {
-    const KeyValueView kv = read_key_value(key_value);
+  void add_attribute(const KeyValueView& kv) {
     attribute_text(kv.value);
     labels.add_attribute(kv.key, text);
   }
 
   // target_info{job, instance, other resource attributes} 1 at the resource's latest sample.
-  void target_info(std::string_view resource) {
+  void target_info() {
     if (!options.target_info || !resource_has_info || resource_latest_ms == 0) return;
     labels.clear();
-    for_each_message(resource, kResourceAttributes, [&](std::string_view entry) {
-      if (!is_job_instance_key(read_key_value(entry).key)) add_attribute(entry);
-    });
+    for (const KeyValueView& kv : resource_attributes) {
+      if (!is_job_instance_key(kv.key)) add_attribute(kv);
+    }
     add_common_labels(false);
     const FamilyView family{"target_info", MetricKind::kGauge, "Target metadata", ""};
     emit(family, family.name, labels.finish(), 1.0, resource_latest_ms, 0);
@@ -253,7 +253,7 @@ struct Translator::Scratch {
   // Labels of a point by the standard rules.
   void standard_labels(const PointCommon& point) {
     labels.clear();
-    for (const auto kv : point.attributes) add_attribute(kv);
+    for (const KeyValueView& kv : point.attributes) add_attribute(kv);
     add_common_labels(true);
   }
 
@@ -261,8 +261,7 @@ struct Translator::Scratch {
   bool node_family_and_labels(const NodeExporterRow& row, const PointCommon& point) {
     const std::string* chooser = nullptr;
     if (!row.attribute.empty()) {
-      for (const auto entry : point.attributes) {
-        const KeyValueView kv = read_key_value(entry);
+      for (const KeyValueView& kv : point.attributes) {
         if (kv.key != row.attribute) continue;
         chooser_text.clear();
         append_any_value_text(kv.value, chooser_text);
@@ -273,8 +272,7 @@ struct Translator::Scratch {
     if (!node_exporter_name(row, chooser, node_name, node_help)) return false;
     node = {node_name, node_help, row.unit, row.kind};
     labels.clear();
-    for (const auto entry : point.attributes) {
-      const KeyValueView kv = read_key_value(entry);
+    for (const KeyValueView& kv : point.attributes) {
       attribute_text(kv.value);
       const NodeLabel mapped = node_exporter_label(row, kv.key, text);
       if (mapped.skip) continue;
@@ -532,15 +530,14 @@ struct Translator::Scratch {
 
   void request(std::string_view request) {
     for_each_message(request, kRequestResourceMetrics, [&](std::string_view resource_metrics) {
-      const std::string_view res = last_message(resource_metrics, kResourceMetricsResource);
-      resource(res);
+      resource(last_message(resource_metrics, kResourceMetricsResource));
       for_each_message(resource_metrics, kResourceMetricsScopeMetrics,
                        [&](std::string_view scope_metrics) {
                          scope = read_scope(last_message(scope_metrics, kScopeMetricsScope));
                          for_each_message(scope_metrics, kScopeMetricsMetrics,
                                           [&](std::string_view m) { metric(m); });
                        });
-      target_info(res);
+      target_info();
     });
   }
 
