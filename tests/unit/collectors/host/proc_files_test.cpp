@@ -9,7 +9,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdio>
 #include <filesystem>
 #include <string>
 
@@ -30,11 +29,13 @@ class MountNamespaceChild {
     int to_child[2];
     int to_parent[2];
     if (::pipe(to_child) != 0 || ::pipe(to_parent) != 0) return;
+    const IdMaps maps{"0 " + std::to_string(::getuid()) + " 1",
+                      "0 " + std::to_string(::getgid()) + " 1"};
     pid_ = ::fork();
     if (pid_ == 0) {
       ::close(to_child[1]);
       ::close(to_parent[0]);
-      run_child(target.c_str(), to_child[0], to_parent[1]);
+      run_child(target.c_str(), maps, to_child[0], to_parent[1]);
     }
     ::close(to_child[0]);
     ::close(to_parent[1]);
@@ -69,7 +70,13 @@ class MountNamespaceChild {
   }
 
   // Only async-signal-safe calls: the test process may have threads.
-  [[noreturn]] static void run_child(const char* target, int in, int out) {
+  // A user namespace's id maps: this process's ids as root. Formatted before fork.
+  struct IdMaps {
+    std::string uid;
+    std::string gid;
+  };
+
+  [[noreturn]] static void run_child(const char* target, const IdMaps& maps, int in, int out) {
     const auto write_file = [](const char* path, const char* text, std::size_t size) {
       const int fd = ::open(path, O_WRONLY);
       const bool ok = fd >= 0 && ::write(fd, text, size) == static_cast<ssize_t>(size);
@@ -79,15 +86,10 @@ class MountNamespaceChild {
     bool ok = ::unshare(CLONE_NEWNS) == 0;
     if (!ok) {
       // Unprivileged: a user namespace in which this process is root.
-      char map[64];
-      const uid_t uid = ::getuid();
-      const gid_t gid = ::getgid();
       ok = ::unshare(CLONE_NEWUSER | CLONE_NEWNS) == 0 &&
-           write_file("/proc/self/setgroups", "deny", 4);
-      int n = std::snprintf(map, sizeof map, "0 %u 1", static_cast<unsigned>(uid));
-      ok = ok && write_file("/proc/self/uid_map", map, static_cast<std::size_t>(n));
-      n = std::snprintf(map, sizeof map, "0 %u 1", static_cast<unsigned>(gid));
-      ok = ok && write_file("/proc/self/gid_map", map, static_cast<std::size_t>(n));
+           write_file("/proc/self/setgroups", "deny", 4) &&
+           write_file("/proc/self/uid_map", maps.uid.data(), maps.uid.size()) &&
+           write_file("/proc/self/gid_map", maps.gid.data(), maps.gid.size());
     }
     // Nothing mounted here may reach the test's namespace.
     ok = ok && ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) == 0;
