@@ -56,7 +56,7 @@ struct OtlpExporter::Send {
 
 OtlpExporter::OtlpExporter(std::string id, std::shared_ptr<const OtlpExporterConfig> config,
                            const app::ComponentContext& context,
-                           std::unique_ptr<RequestSigner> signer)
+                           std::unique_ptr<net::RequestSigner> signer)
     : id_(std::move(id)),
       config_(std::move(config)),
       context_(context),

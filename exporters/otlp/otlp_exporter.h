@@ -10,6 +10,7 @@
 #include "agent/core/batch.h"
 #include "agent/core/export_pump.h"
 #include "agent/net/http_client.h"
+#include "agent/net/request_signer.h"
 #include "exporters/otlp/otlp_exporter_config.h"
 #include "exporters/otlp/progress_memory.h"
 #include "exporters/otlp/request_encoding.h"
@@ -20,16 +21,6 @@ class Counter;
 
 namespace vigil::exporters::otlp_exporter {
 
-// Signs a request just before it goes out (auth = "sigv4"); the body is final by then.
-// `done` gets the signed request, or an error that fails the attempt (retryable: credentials
-// may come back).
-class RequestSigner {
- public:
-  virtual ~RequestSigner() = default;
-  virtual void sign(net::HttpClientRequest request,
-                    std::function<void(core::Result<net::HttpClientRequest>)> done) = 0;
-};
-
 // Sends batches to an OTLP backend over http/protobuf, http/json or gRPC (README.md). A batch
 // becomes one request, or several when it exceeds max_request_size; they go out one after
 // the other. The answers are classified by the OTLP rules (response_classify.h) and the
@@ -37,7 +28,7 @@ class RequestSigner {
 class OtlpExporter final : public app::Exporter {
  public:
   OtlpExporter(std::string id, std::shared_ptr<const OtlpExporterConfig> config,
-               const app::ComponentContext& context, std::unique_ptr<RequestSigner> signer);
+               const app::ComponentContext& context, std::unique_ptr<net::RequestSigner> signer);
   ~OtlpExporter() override;
   OtlpExporter(const OtlpExporter&) = delete;
   OtlpExporter& operator=(const OtlpExporter&) = delete;
@@ -63,7 +54,7 @@ class OtlpExporter final : public app::Exporter {
   std::string id_;
   std::shared_ptr<const OtlpExporterConfig> config_;
   app::ComponentContext context_;
-  std::unique_ptr<RequestSigner> signer_;
+  std::unique_ptr<net::RequestSigner> signer_;
   std::string urls_[3];  // by core::Signal
   ProgressMemory progress_;
   std::unique_ptr<Counters> counters_;

@@ -1,5 +1,5 @@
+#include "agent/aws/sigv4_request_signer.h"
 #include "exporters/otlp/otlp_exporter.h"
-#include "exporters/otlp/sigv4_request_signer.h"
 
 namespace vigil::exporters::otlp_exporter {
 
@@ -20,10 +20,10 @@ app::ExporterFactory otlp_exporter_factory() {
     if (context.http_client == nullptr) {
       return core::make_error(spec.identity.id + ": no HTTP client in the agent");
     }
-    std::unique_ptr<RequestSigner> signer;
+    std::unique_ptr<net::RequestSigner> signer;
     if (config->auth == AuthKind::kSigV4) {
-      auto sigv4 =
-          SigV4RequestSigner::create(config->aws, config->sigv4_service, context, spec.identity.id);
+      auto sigv4 = aws::SigV4RequestSigner::create(config->aws, config->sigv4_service, context,
+                                                   spec.identity.id);
       if (!sigv4) return core::make_error(spec.identity.id + ": " + sigv4.error().message);
       signer = std::move(*sigv4);
     }

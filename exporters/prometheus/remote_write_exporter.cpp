@@ -87,7 +87,7 @@ void prepare(RemoteWriteExporter::Engine& engine, RemoteWriteExporter::Prepared&
 RemoteWriteExporter::RemoteWriteExporter(std::string id,
                                          std::shared_ptr<const RemoteWriteConfig> config,
                                          const app::ComponentContext& context,
-                                         std::unique_ptr<RemoteWriteSigner> signer)
+                                         std::unique_ptr<net::RequestSigner> signer)
     : id_(std::move(id)),
       config_(std::move(config)),
       context_(context),

@@ -9,6 +9,7 @@
 #include "agent/core/batch.h"
 #include "agent/core/export_pump.h"
 #include "agent/net/http_client.h"
+#include "agent/net/request_signer.h"
 #include "exporters/prometheus/remote_write_config.h"
 
 namespace vigil::telemetry {
@@ -16,16 +17,6 @@ class Counter;
 }
 
 namespace vigil::exporters::prometheus {
-
-// Signs a request just before it goes out (auth = "sigv4"); the body is final by then.
-// `done` gets the signed request, or an error that fails the attempt (retryable: credentials
-// may come back).
-class RemoteWriteSigner {
- public:
-  virtual ~RemoteWriteSigner() = default;
-  virtual void sign(net::HttpClientRequest request,
-                    std::function<void(core::Result<net::HttpClientRequest>)> done) = 0;
-};
 
 // Prometheus remote write 1.0 (README.md): each metrics batch is translated (one Translator
 // per exporter, so deltas accumulate across batches), grouped into series, encoded as
@@ -40,7 +31,7 @@ class RemoteWriteExporter final : public app::Exporter {
  public:
   RemoteWriteExporter(std::string id, std::shared_ptr<const RemoteWriteConfig> config,
                       const app::ComponentContext& context,
-                      std::unique_ptr<RemoteWriteSigner> signer = nullptr);
+                      std::unique_ptr<net::RequestSigner> signer = nullptr);
   ~RemoteWriteExporter() override;
   RemoteWriteExporter(const RemoteWriteExporter&) = delete;
   RemoteWriteExporter& operator=(const RemoteWriteExporter&) = delete;
@@ -64,7 +55,7 @@ class RemoteWriteExporter final : public app::Exporter {
   std::string id_;
   std::shared_ptr<const RemoteWriteConfig> config_;
   app::ComponentContext context_;
-  std::unique_ptr<RemoteWriteSigner> signer_;
+  std::unique_ptr<net::RequestSigner> signer_;
   std::shared_ptr<Engine> engine_;
   std::unique_ptr<Counters> counters_;
   // The batch being delivered or awaiting its retry.

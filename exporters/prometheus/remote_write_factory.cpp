@@ -1,27 +1,7 @@
-#include "exporters/otlp/sigv4_request_signer.h"
+#include "agent/aws/sigv4_request_signer.h"
 #include "exporters/prometheus/remote_write_exporter.h"
 
 namespace vigil::exporters::prometheus {
-
-namespace {
-
-// auth = "sigv4" (Amazon Managed Prometheus): the OTLP exporter's SigV4 signer (credentials
-// from agent/aws's default chain, region resolved on first use), which signs the final body.
-// TODO(agent/aws): a shared aws::RequestSigner would spare exporters/prometheus this include.
-class SigV4Signer final : public RemoteWriteSigner {
- public:
-  explicit SigV4Signer(std::unique_ptr<otlp_exporter::SigV4RequestSigner> inner)
-      : inner_(std::move(inner)) {}
-  void sign(net::HttpClientRequest request,
-            std::function<void(core::Result<net::HttpClientRequest>)> done) override {
-    inner_->sign(std::move(request), std::move(done));
-  }
-
- private:
-  std::unique_ptr<otlp_exporter::SigV4RequestSigner> inner_;
-};
-
-}  // namespace
 
 app::ExporterFactory remote_write_exporter_factory() {
   app::ExporterFactory factory;
@@ -45,12 +25,14 @@ app::ExporterFactory remote_write_exporter_factory() {
     if (context.http_client == nullptr) {
       return core::make_error(spec.identity.id + ": no HTTP client in the agent");
     }
-    std::unique_ptr<RemoteWriteSigner> signer;
+    std::unique_ptr<net::RequestSigner> signer;
     if (config->sigv4) {
-      auto sigv4 = otlp_exporter::SigV4RequestSigner::create(config->aws, config->sigv4_service,
-                                                             context, spec.identity.id);
+      // Amazon Managed Prometheus: credentials from agent/aws's default chain, the region
+      // resolved on first use, the final (compressed) body signed.
+      auto sigv4 = aws::SigV4RequestSigner::create(config->aws, config->sigv4_service, context,
+                                                   spec.identity.id);
       if (!sigv4) return core::make_error(spec.identity.id + ": " + sigv4.error().message);
-      signer = std::make_unique<SigV4Signer>(std::move(*sigv4));
+      signer = std::move(*sigv4);
     }
     return std::unique_ptr<app::Exporter>(std::make_unique<RemoteWriteExporter>(
         spec.identity.id, config, context, std::move(signer)));

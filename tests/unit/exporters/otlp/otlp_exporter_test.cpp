@@ -91,7 +91,8 @@ class Backend {
   std::string grpc_base() const { return "http://127.0.0.1:" + std::to_string(grpc_->port()); }
 
   // Builds the exporter from the body of an [exporters.otlp] table.
-  OtlpExporter& exporter(std::string toml_text, std::unique_ptr<RequestSigner> signer = nullptr) {
+  OtlpExporter& exporter(std::string toml_text,
+                         std::unique_ptr<net::RequestSigner> signer = nullptr) {
     auto table = toml::parse(toml_text);
     config::Diagnostics diagnostics;
     auto reader_context = std::make_shared<config::ReaderContext>();
@@ -372,7 +373,7 @@ TEST(OtlpExporter, AStrayPermanentFailureOfOnePartCountsItsItemsAsRejected) {
   EXPECT_EQ(backend.send(batch).status, Status::kPermanent);
 }
 
-class FakeSigner final : public RequestSigner {
+class FakeSigner final : public net::RequestSigner {
  public:
   void sign(net::HttpClientRequest request,
             std::function<void(core::Result<net::HttpClientRequest>)> done) override {

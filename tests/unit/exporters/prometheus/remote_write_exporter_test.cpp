@@ -87,7 +87,7 @@ class RemoteWriteExporterTest : public ::testing::Test {
   }
 
   RemoteWriteExporter& exporter(std::function<void(RemoteWriteConfig&)> configure = nullptr,
-                                std::unique_ptr<RemoteWriteSigner> signer = nullptr) {
+                                std::unique_ptr<net::RequestSigner> signer = nullptr) {
     auto config = std::make_shared<RemoteWriteConfig>();
     config->url = "http://127.0.0.1:" + std::to_string(server_->port()) + "/api/v1/write";
     config->headers = {{"X-Scope-OrgID", "tenant-1"}};
@@ -291,7 +291,7 @@ TEST_F(RemoteWriteExporterTest, GarbageIsPermanentAndNothingIsNothing) {
   EXPECT_TRUE(received_.empty());
 }
 
-class FakeSigner final : public RemoteWriteSigner {
+class FakeSigner final : public net::RequestSigner {
  public:
   explicit FakeSigner(bool fail) : fail_(fail) {}
   void sign(net::HttpClientRequest request,

@@ -1,10 +1,10 @@
-#include "exporters/otlp/sigv4_request_signer.h"
+#include "agent/aws/sigv4_request_signer.h"
 
 #include "agent/aws/credential_chain_context.h"
 #include "agent/net/openssl_library.h"
 #include "agent/telemetry/logger.h"
 
-namespace vigil::exporters::otlp_exporter {
+namespace vigil::aws {
 
 struct SigV4RequestSigner::Parts {
   std::string service;
@@ -79,4 +79,4 @@ void SigV4RequestSigner::sign_in_region(
   });
 }
 
-}  // namespace vigil::exporters::otlp_exporter
+}  // namespace vigil::aws

@@ -9,15 +9,15 @@
 #include "agent/aws/credential_provider.h"
 #include "agent/aws/region.h"
 #include "agent/aws/sigv4_signer.h"
-#include "exporters/otlp/otlp_exporter.h"
+#include "agent/net/request_signer.h"
 
-namespace vigil::exporters::otlp_exporter {
+namespace vigil::aws {
 
-// auth = "sigv4": signs each request with AWS Signature Version 4 for `service` (agent/aws),
-// with credentials from the SDKs' default chain and the region from the config, the
-// environment, the profile or IMDS (resolved once, on first use). The body it signs is the
-// one sent: the exporter compresses before it signs.
-class SigV4RequestSigner final : public RequestSigner {
+// auth = "sigv4" of the OTLP and remote-write exporters: signs each request with AWS Signature
+// Version 4 for `service` (agent/aws), with credentials from the SDKs' default chain and the region
+// from the config, the environment, the profile or IMDS (resolved once, on first use). The body it
+// signs is the one sent: the exporter compresses before it signs.
+class SigV4RequestSigner final : public net::RequestSigner {
  public:
   static core::Result<std::unique_ptr<SigV4RequestSigner>> create(
       const aws::AwsAuthConfig& auth, std::string service, const app::ComponentContext& context,
@@ -37,4 +37,4 @@ class SigV4RequestSigner final : public RequestSigner {
   std::unique_ptr<Parts> parts_;
 };
 
-}  // namespace vigil::exporters::otlp_exporter
+}  // namespace vigil::aws
