@@ -203,10 +203,12 @@ struct Translator::Scratch {
 
   // The names of a metric by the standard rules, computed once per name, unit and suffix.
   const StandardNames& standard_names_of(const MetricView& metric, TypeSuffix suffix) {
+    // suffix, unit length, unit, name: strings may hold any byte, so no separator would do.
+    const auto unit_size = static_cast<std::uint32_t>(metric.unit.size());
     key.clear();
     key += static_cast<char>(suffix);
+    key.append(reinterpret_cast<const char*>(&unit_size), sizeof unit_size);
     key += metric.unit;
-    key += '\0';
     key += metric.name;
     if (auto it = names_cache.find(std::string_view(key)); it != names_cache.end()) {
       return it->second;

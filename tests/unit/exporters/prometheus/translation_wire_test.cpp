@@ -246,6 +246,27 @@ TEST(TranslationWire, WhatTheParserRejectsIsAnError) {
   }
 }
 
+// Standard names are remembered per name, unit and type: metrics that share a name but not a
+// unit or type, or whose name and unit only differ in where a byte sits, keep their own names.
+TEST(TranslationWire, RememberedNamesKeepNameUnitAndTypeApart) {
+  Translator translator(testing::plain_options());
+  for (int round = 0; round < 2; ++round) {
+    RequestBuilder b;
+    b.gauge("c", std::string("a\0b", 3), {}, 1);
+    b.gauge(std::string("b\0c", 3), "a", {}, 2);
+    b.gauge("size", "By", {}, 3);
+    b.gauge("size", "s", {}, 4);
+    b.sum("size", "s", {}, 5);
+    b.gauge("ratio", "1", {}, 6);
+    b.sum("ratio", "1", {}, 7, false);
+    const testing::RecordingSink sink = testing::translate(translator, b);
+    EXPECT_EQ(sink.lines(),
+              (std::vector<std::string>{"c_a_b 1", "b_c_a 2", "size_bytes 3", "size_seconds 4",
+                                        "size_seconds_total 5", "ratio 6", "ratio 7"}))
+        << "round " << round;
+  }
+}
+
 // Every truncation and many one-byte changes of a request: the translation fails exactly when
 // the parser does, the check never vouches for bytes the parser rejects, and what translates
 // gives the parsed message's samples.
