@@ -1,6 +1,9 @@
 #include "agent/aws/sigv4_request_signer.h"
 
+#include <fmt/format.h>
+
 #include "agent/aws/credential_chain_context.h"
+#include "agent/aws/environment.h"
 #include "agent/net/openssl_library.h"
 #include "agent/telemetry/logger.h"
 
@@ -16,6 +19,17 @@ struct SigV4RequestSigner::Parts {
   // Made once the region is known.
   std::unique_ptr<aws::SigV4Signer> signer;
 };
+
+std::vector<std::string> describe_sigv4_signing(const AwsAuthConfig& auth,
+                                                std::string_view service) {
+  const auto region = resolve_region_offline(auth, Environment::process());
+  return {
+      "AWS credentials: " + describe_credential_source(auth),
+      fmt::format("signing for {} in {}", service,
+                  region ? fmt::format("{} (region from {})", region->region, region->source)
+                         : std::string("the region IMDS gives (none configured)")),
+  };
+}
 
 core::Result<std::unique_ptr<SigV4RequestSigner>> SigV4RequestSigner::create(
     const aws::AwsAuthConfig& auth, std::string service, const app::ComponentContext& context,

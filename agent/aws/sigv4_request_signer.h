@@ -3,6 +3,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "agent/app/component.h"
 #include "agent/aws/aws_auth_config.h"
@@ -12,6 +14,11 @@
 #include "agent/net/request_signer.h"
 
 namespace vigil::aws {
+
+// What `vigil check` says about auth = "sigv4" for `service`: where the credentials come from
+// and the region it signs in (without asking IMDS).
+std::vector<std::string> describe_sigv4_signing(const AwsAuthConfig& auth,
+                                                std::string_view service);
 
 // auth = "sigv4" of the OTLP and remote-write exporters: signs each request with AWS Signature
 // Version 4 for `service` (agent/aws), with credentials from the SDKs' default chain and the region

@@ -6,9 +6,7 @@
 
 #include <fmt/format.h>
 
-#include "agent/aws/credential_provider.h"
-#include "agent/aws/environment.h"
-#include "agent/aws/region.h"
+#include "agent/aws/sigv4_request_signer.h"
 #include "agent/config/config_reader.h"
 
 namespace vigil::exporters::otlp_exporter {
@@ -166,13 +164,7 @@ std::string_view grpc_method_path(core::Signal signal) {
 
 std::vector<std::string> OtlpExporterConfig::check_notes() const {
   if (auth != AuthKind::kSigV4) return {};
-  const auto region = aws::resolve_region_offline(aws, aws::Environment::process());
-  return {
-      "AWS credentials: " + aws::describe_credential_source(aws),
-      fmt::format("signing for {} in {}", sigv4_service,
-                  region ? fmt::format("{} (region from {})", region->region, region->source)
-                         : std::string("the region IMDS gives (none configured)")),
-  };
+  return aws::describe_sigv4_signing(aws, sigv4_service);
 }
 
 std::shared_ptr<const OtlpExporterConfig> parse_otlp_exporter_config(config::ConfigReader& reader) {

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "agent/aws/sigv4_request_signer.h"
 #include "agent/config/config_reader.h"
 #include "exporters/prometheus/prometheus_names.h"
 
@@ -143,6 +144,11 @@ void read_auth(config::ConfigReader& reader, RemoteWriteConfig& config) {
 }
 
 }  // namespace
+
+std::vector<std::string> RemoteWriteConfig::check_notes() const {
+  if (!sigv4) return {};
+  return aws::describe_sigv4_signing(aws, sigv4_service);
+}
 
 std::shared_ptr<const RemoteWriteConfig> parse_remote_write_config(config::ConfigReader& reader) {
   auto config = std::make_shared<RemoteWriteConfig>();

@@ -41,6 +41,9 @@ struct RemoteWriteConfig final : app::ComponentConfig {
   bool sigv4 = false;
   aws::AwsAuthConfig aws;
   std::string sigv4_service{kDefaultSigV4Service};
+
+  // With sigv4: where the credentials come from and the region (`vigil check`).
+  std::vector<std::string> check_notes() const override;
 };
 
 // Reads the keys above; bad values are reported to the reader (file:line:col and key).

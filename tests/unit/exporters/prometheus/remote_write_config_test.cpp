@@ -51,6 +51,7 @@ TEST(RemoteWriteConfig, Defaults) {
   EXPECT_EQ(config->delta_state_ttl, std::chrono::minutes(10));
   EXPECT_EQ(config->max_delta_series, 100000u);
   EXPECT_FALSE(config->sigv4);
+  EXPECT_TRUE(config->check_notes().empty());
   const auto& spec = loaded->exporters.at(0);
   EXPECT_TRUE(spec.signals.contains(core::Signal::kMetrics));
   EXPECT_FALSE(spec.signals.contains(core::Signal::kLogs));
@@ -89,6 +90,11 @@ insecure_skip_verify = true
   EXPECT_TRUE(config->sigv4);
   EXPECT_EQ(config->aws.region, "eu-west-1");
   EXPECT_EQ(config->sigv4_service, "aps");
+  // `vigil check` says where the credentials come from and where it signs.
+  const auto notes = config->check_notes();
+  ASSERT_EQ(notes.size(), 2u);
+  EXPECT_TRUE(notes[0].starts_with("AWS credentials: ")) << notes[0];
+  EXPECT_TRUE(notes[1].starts_with("signing for aps in eu-west-1 (region from ")) << notes[1];
   ASSERT_EQ(config->headers.size(), 1u);
   EXPECT_EQ(config->headers[0].first, "X-Scope-OrgID");
   ASSERT_EQ(config->external_labels.size(), 2u);
