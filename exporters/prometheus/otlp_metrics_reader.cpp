@@ -48,7 +48,7 @@ void read_buckets(std::string_view buckets, ExponentialBuckets& out) {
   }
 }
 
-void append_any(std::string_view value, std::string& out, bool json, int depth);
+void append_any(const AnyValueView& value, std::string& out, bool json, int depth);
 
 void append_array(std::string_view array, std::string& out, int depth) {
   out += '[';
@@ -56,7 +56,7 @@ void append_array(std::string_view array, std::string& out, int depth) {
   for_each_message(array, 1, [&](std::string_view element) {
     if (!first) out += ',';
     first = false;
-    append_any(element, out, true, depth + 1);
+    append_any(read_any_value(element), out, true, depth + 1);
   });
   out += ']';
 }
@@ -77,52 +77,41 @@ void append_map(std::string_view list, std::string& out, int depth) {
 
 // prometheus_labels.cpp's append_any over the bytes: `json` inside an array or map, where
 // strings are quoted; nesting deeper than 32 is cut short the same way.
-void append_any(std::string_view value, std::string& out, bool json, int depth) {
+void append_any(const AnyValueView& value, std::string& out, bool json, int depth) {
   if (depth > 32) {
     out += json ? "null" : "";
     return;
   }
-  // The oneof's last member wins.
-  WireField member;
-  WireFields fields(value);
-  WireField f;
-  while (fields.next(f)) {
-    const bool is_member = f.is(1, WireType::kLength) || f.is(2, WireType::kVarint) ||
-                           f.is(3, WireType::kVarint) || f.is(4, WireType::kFixed64) ||
-                           f.is(5, WireType::kLength) || f.is(6, WireType::kLength) ||
-                           f.is(7, WireType::kLength);
-    if (is_member) member = f;
-  }
-  switch (member.number) {
+  switch (value.member) {
     case 1:
       if (json) {
-        otlp::append_json_string(member.bytes, out);
+        otlp::append_json_string(value.bytes, out);
       } else {
-        out += member.bytes;
+        out += value.bytes;
       }
       return;
     case 2:
-      out += member.value != 0 ? "true" : "false";
+      out += value.number != 0 ? "true" : "false";
       return;
     case 3:
-      otlp::append_json_int(static_cast<std::int64_t>(member.value), out);
+      otlp::append_json_int(static_cast<std::int64_t>(value.number), out);
       return;
     case 4:
       if (json) {
-        otlp::append_json_double(member.as_double(), out);
+        otlp::append_json_double(std::bit_cast<double>(value.number), out);
       } else {
-        append_label_double(member.as_double(), out);
+        append_label_double(std::bit_cast<double>(value.number), out);
       }
       return;
     case 5:
-      append_array(member.bytes, out, depth);
+      append_array(value.bytes, out, depth);
       return;
     case 6:
-      append_map(member.bytes, out, depth);
+      append_map(value.bytes, out, depth);
       return;
     case 7: {
       const std::size_t at = out.size();
-      otlp::append_json_base64(member.bytes, out);
+      otlp::append_json_base64(value.bytes, out);
       if (!json) {  // a label value: without the quotes
         out.erase(at, 1);
         out.pop_back();
@@ -215,6 +204,21 @@ std::uint64_t count_data_points(std::string_view body) {
   return n;
 }
 
+AnyValueView read_any_value(std::string_view any_value) {
+  // The oneof's last member wins.
+  AnyValueView out;
+  WireFields fields(any_value);
+  WireField f;
+  while (fields.next(f)) {
+    const bool is_member = f.is(1, WireType::kLength) || f.is(2, WireType::kVarint) ||
+                           f.is(3, WireType::kVarint) || f.is(4, WireType::kFixed64) ||
+                           f.is(5, WireType::kLength) || f.is(6, WireType::kLength) ||
+                           f.is(7, WireType::kLength);
+    if (is_member) out = {f.number, f.value, f.bytes};
+  }
+  return out;
+}
+
 KeyValueView read_key_value(std::string_view key_value) {
   KeyValueView out;
   WireFields fields(key_value);
@@ -223,7 +227,7 @@ KeyValueView read_key_value(std::string_view key_value) {
     if (f.is(1, WireType::kLength)) {
       out.key = f.bytes;
     } else if (f.is(2, WireType::kLength)) {
-      out.value = f.bytes;
+      out.value = read_any_value(f.bytes);  // met once: the check sends repeats to the parser
     }
   }
   return out;
@@ -236,8 +240,15 @@ void read_key_values(std::string_view message, std::uint32_t number,
                    [&](std::string_view entry) { out.push_back(read_key_value(entry)); });
 }
 
-void append_any_value_text(std::string_view any_value, std::string& out) {
-  append_any(any_value, out, false, 0);
+void append_any_value_text(const AnyValueView& value, std::string& out) {
+  append_any(value, out, false, 0);
+}
+
+std::string_view any_value_text(const AnyValueView& value, std::string& scratch) {
+  if (value.member == 1) return value.bytes;
+  scratch.clear();
+  append_any(value, scratch, false, 0);
+  return scratch;
 }
 
 void read_number_point(std::string_view point, NumberPoint& out) {

@@ -67,9 +67,17 @@ MetricView read_metric(std::string_view metric);
 // Data points of the metric's data message.
 std::uint64_t count_data_points(std::string_view body);
 
+// An AnyValue: the field number of its `value` oneof's last member (0: none) and that member.
+struct AnyValueView {
+  std::uint32_t member = 0;
+  std::uint64_t number = 0;  // bool, int, double (bits)
+  std::string_view bytes;    // string, bytes, array, kvlist
+};
+AnyValueView read_any_value(std::string_view any_value);
+
 struct KeyValueView {
   std::string_view key;
-  std::string_view value;  // the AnyValue message ("" = no value)
+  AnyValueView value;
 };
 KeyValueView read_key_value(std::string_view key_value);
 
@@ -79,7 +87,10 @@ void read_key_values(std::string_view message, std::uint32_t number,
 
 // An AnyValue as label text, exactly as append_attribute_text (prometheus_labels.h) writes the
 // parsed message. Appended to `out`.
-void append_any_value_text(std::string_view any_value, std::string& out);
+void append_any_value_text(const AnyValueView& value, std::string& out);
+// The same as a view: of the string itself when the value is one (the usual case, no copy),
+// else of `scratch`, which receives the text.
+std::string_view any_value_text(const AnyValueView& value, std::string& scratch);
 
 // What every data point has.
 struct PointCommon {

@@ -47,7 +47,7 @@ class WireFields {
 
   // The next field; false at the end of the message. Groups (only ever unknown fields in OTLP)
   // are skipped. Inline: requests are walked field by field, most of them tiny messages.
-  bool next(WireField& field) {
+  [[gnu::always_inline]] bool next(WireField& field) {
     while (in_.CurrentPosition() < size_) {
       const std::uint32_t tag = in_.ReadTagNoLastTag();
       if (tag == 0) return false;

@@ -107,8 +107,8 @@ struct Translator::Scratch {
   OtlpRequestCheck check;
   std::string canonical;  // a request libprotobuf had to parse, serialized again
   LabelBuilder labels;
-  std::string text;  // an attribute value's text
-  Family standard;   // the current metric by the standard rules
+  std::string scratch_text;  // an attribute value's text when it is no string
+  Family standard;           // the current metric by the standard rules
   const StandardNames* standard_names = nullptr;
   std::unordered_map<std::string, StandardNames, TransparentHash, TransparentEqual> names_cache;
   std::string node_name, node_help;  // the current point by the node_exporter table
@@ -133,11 +133,6 @@ struct Translator::Scratch {
     resource_latest_ms = std::max(resource_latest_ms, ts_ms);
   }
 
-  void attribute_text(std::string_view any_value) {
-    text.clear();
-    append_any_value_text(any_value, text);
-  }
-
   void resource(std::string_view resource) {
     job.clear();
     instance.clear();
@@ -147,7 +142,7 @@ struct Translator::Scratch {
     resource_latest_ms = 0;
     read_key_values(resource, kResourceAttributes, resource_attributes);
     for (const KeyValueView& kv : resource_attributes) {
-      attribute_text(kv.value);
+      const std::string_view text = any_value_text(kv.value, scratch_text);
       if (kv.key == kServiceName) {
         service_name = text;
       } else if (kv.key == kServiceNamespace) {
@@ -185,8 +180,7 @@ struct Translator::Scratch {
   }
 
   void add_attribute(const KeyValueView& kv) {
-    attribute_text(kv.value);
-    labels.add_attribute(kv.key, text);
+    labels.add_attribute(kv.key, any_value_text(kv.value, scratch_text));
   }
 
   // target_info{job, instance, other resource attributes} 1 at the resource's latest sample.
@@ -275,8 +269,8 @@ struct Translator::Scratch {
     node = {node_name, node_help, row.unit, row.kind};
     labels.clear();
     for (const KeyValueView& kv : point.attributes) {
-      attribute_text(kv.value);
-      const NodeLabel mapped = node_exporter_label(row, kv.key, text);
+      const NodeLabel mapped =
+          node_exporter_label(row, kv.key, any_value_text(kv.value, scratch_text));
       if (mapped.skip) continue;
       if (mapped.renamed.empty()) {
         labels.add_attribute(kv.key, mapped.value);
