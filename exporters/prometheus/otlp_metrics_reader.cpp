@@ -36,6 +36,24 @@ void reset_common(PointCommon& out) {
   out.flags = 0;
 }
 
+// The member of Metric's `data` oneof that field `number` is.
+MetricData data_member(std::uint32_t number) {
+  switch (number) {
+    case 5:
+      return MetricData::kGauge;
+    case 7:
+      return MetricData::kSum;
+    case 9:
+      return MetricData::kHistogram;
+    case 10:
+      return MetricData::kExponentialHistogram;
+    case 11:
+      return MetricData::kSummary;
+    default:
+      return MetricData::kNone;
+  }
+}
+
 void read_buckets(std::string_view buckets, ExponentialBuckets& out) {
   WireFields fields(buckets);
   WireField f;
@@ -152,38 +170,15 @@ MetricView read_metric(std::string_view metric) {
   WireField f;
   while (fields.next(f)) {
     if (f.type != WireType::kLength) continue;
-    switch (f.number) {
-      case 1:
-        out.name = f.bytes;
-        break;
-      case 2:
-        out.description = f.bytes;
-        break;
-      case 3:
-        out.unit = f.bytes;
-        break;
-      case 5:
-        out.data = MetricData::kGauge;
-        out.body = f.bytes;
-        break;
-      case 7:
-        out.data = MetricData::kSum;
-        out.body = f.bytes;
-        break;
-      case 9:
-        out.data = MetricData::kHistogram;
-        out.body = f.bytes;
-        break;
-      case 10:
-        out.data = MetricData::kExponentialHistogram;
-        out.body = f.bytes;
-        break;
-      case 11:
-        out.data = MetricData::kSummary;
-        out.body = f.bytes;
-        break;
-      default:
-        break;
+    if (f.number == 1) {
+      out.name = f.bytes;
+    } else if (f.number == 2) {
+      out.description = f.bytes;
+    } else if (f.number == 3) {
+      out.unit = f.bytes;
+    } else if (const MetricData data = data_member(f.number); data != MetricData::kNone) {
+      out.data = data;
+      out.body = f.bytes;
     }
   }
   if (out.data == MetricData::kGauge || out.data == MetricData::kSummary) return out;
