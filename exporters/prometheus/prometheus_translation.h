@@ -105,7 +105,11 @@ class Translator {
   Translator& operator=(const Translator&) = delete;
 
   // `request` is a serialized ExportMetricsServiceRequest (a core::Batch payload). Fails only
-  // when it does not parse; a point that cannot be translated is counted in the stats.
+  // when it does not parse (exactly when Message::ParseFromArray would fail); a point that
+  // cannot be translated is counted in the stats. The request is read in place
+  // (otlp_metrics_reader.h) into buffers kept from call to call: once they have grown, a request
+  // of the same shape (the host collector's batch) translates without allocating, the sink and
+  // delta exponential histograms aside (CumulativeState copies and merges their buckets).
   // Translating the same delta batch twice accumulates it twice: callers that retry keep the
   // translated result instead of translating again.
   core::Result<TranslationStats> translate(std::string_view request, SampleSink& sink);
