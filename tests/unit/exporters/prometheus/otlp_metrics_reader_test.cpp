@@ -66,9 +66,10 @@ TEST(OtlpWireFields, MalformedBytesEndTheWalkInsideTheView) {
     WireField f;
     EXPECT_FALSE(fields.next(f)) << cut;
   }
-  WireFields stray_end(testing::encoded([](google::protobuf::io::CodedOutputStream& o) {
+  const std::string stray = testing::encoded([](google::protobuf::io::CodedOutputStream& o) {
     o.WriteTag(testing::WireFormat::MakeTag(1, testing::WireFormat::WIRETYPE_END_GROUP));
-  }));
+  });
+  WireFields stray_end(stray);
   WireField f;
   EXPECT_FALSE(stray_end.next(f));
 }
@@ -179,8 +180,9 @@ TEST(OtlpMetricsReader, NumberPointLastValueWinsAttributesInOrder) {
   b.set_as_int(-7);
   testing::set_attrs(b.mutable_attributes(), {{"y", "2"}});
   b.set_start_time_unix_nano(5);
+  const std::string bytes = a.SerializeAsString() + b.SerializeAsString();  // the views' home
   NumberPoint point;
-  read_number_point(a.SerializeAsString() + b.SerializeAsString(), point);
+  read_number_point(bytes, point);
   EXPECT_EQ(point.value, -7.0);
   EXPECT_EQ(point.time_ns, 10u);
   EXPECT_EQ(point.start_ns, 5u);
