@@ -94,7 +94,7 @@ int ProcFiles::read_once(std::string_view path, std::string& buffer) {
 
 int ProcFiles::open_and_read(std::string_view path, std::string& buffer, bool keep) {
   buffer.clear();
-  tail::UniqueFd fd(::open(full_path(path).c_str(), O_RDONLY | O_CLOEXEC));
+  core::UniqueFd fd(::open(full_path(path).c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd.valid()) return errno;
   if (const int rc = read_whole(fd.get(), buffer); rc != 0) return rc;
   if (!keep) return 0;

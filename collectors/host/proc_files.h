@@ -5,7 +5,7 @@
 #include <string_view>
 #include <vector>
 
-#include "collectors/tail/file_identity.h"
+#include "agent/core/unique_fd.h"
 
 // Reads the files the scrapers parse, every path under an injected root (`root_path`: "/" on
 // the host, "/host" in a container that mounts the host's file system there, a fixture tree in
@@ -55,7 +55,7 @@ class ProcFiles {
  private:
   struct KeptFile {
     std::string path;  // as given to read(), without the root
-    tail::UniqueFd fd;
+    core::UniqueFd fd;
     bool procfs = false;  // else sysfs or cgroup2
   };
 

@@ -13,19 +13,6 @@ namespace {
 constexpr std::uint64_t kFnvPrime = 0x100000001b3ULL;
 }
 
-UniqueFd& UniqueFd::operator=(UniqueFd&& other) noexcept {
-  if (this != &other) {
-    reset();
-    fd_ = std::exchange(other.fd_, -1);
-  }
-  return *this;
-}
-
-void UniqueFd::reset() {
-  if (fd_ >= 0) ::close(fd_);  // the fd is released even on EINTR (Linux)
-  fd_ = -1;
-}
-
 void Fingerprint::update(std::uint64_t offset, std::string_view bytes, std::uint32_t limit) {
   if (length >= limit || offset > length) return;
   // Skip what is already covered, stop at the limit.

@@ -6,26 +6,11 @@
 #include <string_view>
 #include <utility>
 
+#include "agent/core/unique_fd.h"
+
 namespace vigil::collectors::tail {
 
-// Owns one file descriptor; closes it when destroyed.
-class UniqueFd {
- public:
-  UniqueFd() = default;
-  explicit UniqueFd(int fd) : fd_(fd) {}
-  UniqueFd(UniqueFd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-  UniqueFd& operator=(UniqueFd&& other) noexcept;
-  UniqueFd(const UniqueFd&) = delete;
-  UniqueFd& operator=(const UniqueFd&) = delete;
-  ~UniqueFd() { reset(); }
-
-  int get() const { return fd_; }
-  bool valid() const { return fd_ >= 0; }
-  void reset();
-
- private:
-  int fd_ = -1;
-};
+using core::UniqueFd;
 
 // FNV-1a (64 bit) of a file's first bytes, up to the configured fingerprint_size. It grows as
 // the file does until it covers fingerprint_size bytes; the bytes it covers never change in a
