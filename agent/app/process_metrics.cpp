@@ -1,12 +1,13 @@
 #include "agent/app/process_metrics.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <unistd.h>
 
-#include <cstdio>
-#include <fstream>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
 #include <memory>
-#include <sstream>
 
 #include "vigil/version.h"
 
@@ -14,85 +15,136 @@ namespace vigil::app {
 
 namespace {
 
-bool read_file(const std::string& path, std::string& out) {
-  std::ifstream in(path);
-  if (!in) return false;
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  out = ss.str();
-  return true;
-}
-
-double boot_time(const std::string& proc_stat) {
-  std::string text;
-  if (!read_file(proc_stat, text)) return 0;
-  auto pos = text.find("\nbtime ");
-  if (pos == std::string::npos) return 0;
-  return std::strtod(text.c_str() + pos + 7, nullptr);
+// Reads a small /proc file into `buffer` (NUL-terminated); its size, or -1.
+ssize_t read_small_file(const std::string& path, char* buffer, std::size_t size) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  std::size_t used = 0;
+  while (used + 1 < size) {
+    const ssize_t n = ::read(fd, buffer + used, size - 1 - used);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    used += static_cast<std::size_t>(n);
+  }
+  ::close(fd);
+  buffer[used] = '\0';
+  return static_cast<ssize_t>(used);
 }
 
 }  // namespace
 
+double read_boot_time(const std::string& proc_stat) {
+  // /proc/stat holds a line per CPU before btime: large on large machines.
+  std::string text(64 * 1024, '\0');
+  for (;;) {
+    const ssize_t n = read_small_file(proc_stat, text.data(), text.size());
+    if (n < 0) return 0;
+    if (static_cast<std::size_t>(n) + 1 < text.size()) {
+      text.resize(static_cast<std::size_t>(n));
+      break;
+    }
+    text.resize(text.size() * 4);
+  }
+  const auto pos = text.find("\nbtime ");
+  if (pos == std::string::npos) return 0;
+  return std::strtod(text.c_str() + pos + 7, nullptr);
+}
+
+bool read_process_cpu(const std::string& proc_self, double boot_time_seconds, ProcessSample& out) {
+  char stat[1024];
+  if (read_small_file(proc_self + "/stat", stat, sizeof stat) <= 0) return false;
+  // The command name (field 2) may hold spaces and parentheses: parse after the last ')'.
+  const char* close = std::strrchr(stat, ')');
+  if (close == nullptr) return false;
+  // Field 3 is the first after ')'; utime is field 14, stime 15, starttime 22.
+  const char* p = close + 1;
+  double utime = 0, stime = 0, start = 0;
+  int index = 3;
+  for (; index <= 22; ++index) {
+    while (*p == ' ') ++p;
+    if (*p == '\0' || *p == '\n') break;
+    char* end = nullptr;
+    const double value = std::strtod(p, &end);
+    if (index == 14) utime = value;
+    if (index == 15) stime = value;
+    if (index == 22) start = value;
+    p = std::strchr(p, ' ');
+    if (p == nullptr) break;
+  }
+  if (index < 22) return false;
+  const double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
+  out.cpu_seconds = (utime + stime) / ticks;
+  out.start_time_seconds = boot_time_seconds + start / ticks;
+  return true;
+}
+
+bool read_process_memory(const std::string& proc_self, ProcessSample& out) {
+  char statm[256];
+  if (read_small_file(proc_self + "/statm", statm, sizeof statm) <= 0) return false;
+  char* end = nullptr;
+  const double size = std::strtod(statm, &end);
+  if (end == statm) return false;
+  const char* resident_at = end;
+  const double resident = std::strtod(resident_at, &end);
+  if (end == resident_at) return false;
+  const double page = static_cast<double>(sysconf(_SC_PAGESIZE));
+  out.virtual_bytes = size * page;
+  out.resident_bytes = resident * page;
+  return true;
+}
+
+bool count_open_fds(const std::string& proc_self, ProcessSample& out) {
+  std::unique_ptr<DIR, int (*)(DIR*)> dir(opendir((proc_self + "/fd").c_str()), closedir);
+  if (!dir) return false;
+  double count = 0;
+  while (dirent* entry = readdir(dir.get())) {
+    if (entry->d_name[0] != '.') ++count;
+  }
+  out.open_fds = count;
+  return true;
+}
+
 bool read_process_sample(const std::string& proc_self, const std::string& proc_stat,
                          ProcessSample& out) {
-  const double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
-  const double page = static_cast<double>(sysconf(_SC_PAGESIZE));
-  std::string stat;
-  if (!read_file(proc_self + "/stat", stat)) return false;
-  // The command name (field 2) may hold spaces and parentheses: parse after the last ')'.
-  auto close = stat.rfind(')');
-  if (close == std::string::npos) return false;
-  std::istringstream fields(stat.substr(close + 2));
-  std::string field;
-  // Field 3 is the first after ')'; utime is field 14, stime 15, starttime 22.
-  double utime = 0, stime = 0, start = 0;
-  for (int index = 3; index <= 22 && (fields >> field); ++index) {
-    if (index == 14) utime = std::strtod(field.c_str(), nullptr);
-    if (index == 15) stime = std::strtod(field.c_str(), nullptr);
-    if (index == 22) start = std::strtod(field.c_str(), nullptr);
-  }
-  out.cpu_seconds = (utime + stime) / ticks;
-  out.start_time_seconds = boot_time(proc_stat) + start / ticks;
-
-  std::string statm;
-  if (read_file(proc_self + "/statm", statm)) {
-    double size = 0, resident = 0;
-    std::istringstream(statm) >> size >> resident;
-    out.virtual_bytes = size * page;
-    out.resident_bytes = resident * page;
-  }
-
-  std::unique_ptr<DIR, int (*)(DIR*)> dir(opendir((proc_self + "/fd").c_str()), closedir);
-  if (dir) {
-    double count = 0;
-    while (dirent* entry = readdir(dir.get())) {
-      if (entry->d_name[0] != '.') ++count;
-    }
-    out.open_fds = count;
-  }
+  if (!read_process_cpu(proc_self, read_boot_time(proc_stat), out)) return false;
+  read_process_memory(proc_self, out);
+  count_open_fds(proc_self, out);
   return true;
 }
 
 std::vector<telemetry::Registration> register_process_metrics(
     telemetry::MetricsRegistry& registry) {
-  auto sample = [] {
-    ProcessSample s;
-    read_process_sample("/proc/self", "/proc/stat", s);
-    return s;
-  };
+  // Each callback reads only its own file; the start time never changes and /proc/stat is
+  // read once, here.
+  const std::string self = "/proc/self";
+  ProcessSample at_start;
+  read_process_cpu(self, read_boot_time("/proc/stat"), at_start);
+  const double started = at_start.start_time_seconds;
   std::vector<telemetry::Registration> regs;
-  regs.push_back(registry.counter_callback("process_cpu_seconds_total",
-                                           "Total user and system CPU time spent in seconds.", {},
-                                           [=] { return sample().cpu_seconds; }));
+  regs.push_back(registry.counter_callback(
+      "process_cpu_seconds_total", "Total user and system CPU time spent in seconds.", {}, [self] {
+        ProcessSample s;
+        read_process_cpu(self, 0, s);
+        return s.cpu_seconds;
+      }));
   regs.push_back(registry.gauge_callback("process_resident_memory_bytes",
-                                         "Resident memory size in bytes.", {},
-                                         [=] { return sample().resident_bytes; }));
+                                         "Resident memory size in bytes.", {}, [self] {
+                                           ProcessSample s;
+                                           read_process_memory(self, s);
+                                           return s.resident_bytes;
+                                         }));
   regs.push_back(registry.gauge_callback("process_virtual_memory_bytes",
-                                         "Virtual memory size in bytes.", {},
-                                         [=] { return sample().virtual_bytes; }));
-  regs.push_back(registry.gauge_callback("process_open_fds", "Number of open file descriptors.", {},
-                                         [=] { return sample().open_fds; }));
-  const double started = sample().start_time_seconds;
+                                         "Virtual memory size in bytes.", {}, [self] {
+                                           ProcessSample s;
+                                           read_process_memory(self, s);
+                                           return s.virtual_bytes;
+                                         }));
+  regs.push_back(
+      registry.gauge_callback("process_open_fds", "Number of open file descriptors.", {}, [self] {
+        ProcessSample s;
+        count_open_fds(self, s);
+        return s.open_fds;
+      }));
   regs.push_back(registry.gauge_callback("process_start_time_seconds",
                                          "Start time of the process since unix epoch in seconds.",
                                          {}, [started] { return started; }));

@@ -16,9 +16,18 @@ struct ProcessSample {
   double start_time_seconds = 0;  // since the epoch
 };
 
-// Parses /proc/<pid>/stat (fields 14, 15 utime/stime and 22 starttime, in clock ticks),
-// /proc/<pid>/statm (pages), and counts /proc/<pid>/fd. `boot_time_seconds` comes from
-// /proc/stat's btime. Returns false when /proc cannot be read.
+// The parts of a sample, each from the one file it needs (a scrape of the internal metrics asks
+// each callback once): CPU and start time from <proc_self>/stat (fields 14, 15 utime/stime and
+// 22 starttime, in clock ticks; `boot_time_seconds` is /proc/stat's btime), memory from
+// <proc_self>/statm (pages), descriptors by counting <proc_self>/fd. False when the file cannot
+// be read or parsed.
+bool read_process_cpu(const std::string& proc_self, double boot_time_seconds, ProcessSample& out);
+bool read_process_memory(const std::string& proc_self, ProcessSample& out);
+bool count_open_fds(const std::string& proc_self, ProcessSample& out);
+// btime of /proc/stat (0 if it cannot be read).
+double read_boot_time(const std::string& proc_stat);
+
+// All of the above. Returns false when /proc cannot be read.
 bool read_process_sample(const std::string& proc_self, const std::string& proc_stat,
                          ProcessSample& out);
 
