@@ -29,6 +29,20 @@ bool read_common(const WireField& f, std::uint32_t attributes_number, PointCommo
   return true;
 }
 
+// count and sum, at the same numbers in histogram, exponential and summary points: true when
+// `f` was one of them. `has_sum` tells an optional sum (histograms) from an absent one.
+bool read_count_and_sum(const WireField& f, std::uint64_t& count, double& sum, bool& has_sum) {
+  if (f.is(kCount, WireType::kFixed64)) {
+    count = f.value;
+  } else if (f.is(kSum, WireType::kFixed64)) {
+    sum = f.as_double();
+    has_sum = true;
+  } else {
+    return false;
+  }
+  return true;
+}
+
 void reset_common(PointCommon& out) {
   out.attributes.clear();
   out.start_ns = 0;
@@ -274,13 +288,8 @@ void read_histogram_point(std::string_view point, HistogramPoint& out) {
   WireFields fields(point);
   WireField f;
   while (fields.next(f)) {
-    if (read_common(f, 9, out)) continue;
-    if (f.is(kCount, WireType::kFixed64)) {
-      h.count = f.value;
-    } else if (f.is(kSum, WireType::kFixed64)) {
-      h.sum = f.as_double();
-      h.has_sum = true;
-    } else if (f.number == 6) {
+    if (read_common(f, 9, out) || read_count_and_sum(f, h.count, h.sum, h.has_sum)) continue;
+    if (f.number == 6) {
       for_each_fixed64(f, [&](std::uint64_t v) { h.counts.push_back(v); });
     } else if (f.number == 7) {
       for_each_fixed64(f, [&](std::uint64_t v) { h.bounds.push_back(std::bit_cast<double>(v)); });
@@ -306,13 +315,8 @@ void read_exponential_point(std::string_view point, ExponentialPoint& out) {
   WireFields fields(point);
   WireField f;
   while (fields.next(f)) {
-    if (read_common(f, 1, out)) continue;
-    if (f.is(kCount, WireType::kFixed64)) {
-      h.count = f.value;
-    } else if (f.is(kSum, WireType::kFixed64)) {
-      h.sum = f.as_double();
-      h.has_sum = true;
-    } else if (f.is(6, WireType::kVarint)) {
+    if (read_common(f, 1, out) || read_count_and_sum(f, h.count, h.sum, h.has_sum)) continue;
+    if (f.is(6, WireType::kVarint)) {
       h.scale = f.as_sint32();
     } else if (f.is(7, WireType::kFixed64)) {
       h.zero_count = f.value;
@@ -333,15 +337,12 @@ void read_summary_point(std::string_view point, SummaryPoint& out) {
   out.count = 0;
   out.sum = 0;
   out.quantiles.clear();
+  bool has_sum = false;  // a summary's sum is no optional field: unused
   WireFields fields(point);
   WireField f;
   while (fields.next(f)) {
-    if (read_common(f, 7, out)) continue;
-    if (f.is(kCount, WireType::kFixed64)) {
-      out.count = f.value;
-    } else if (f.is(kSum, WireType::kFixed64)) {
-      out.sum = f.as_double();
-    } else if (f.is(6, WireType::kLength)) {
+    if (read_common(f, 7, out) || read_count_and_sum(f, out.count, out.sum, has_sum)) continue;
+    if (f.is(6, WireType::kLength)) {
       double quantile = 0;
       double value = 0;
       WireFields q(f.bytes);
