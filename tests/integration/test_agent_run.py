@@ -64,9 +64,13 @@ class AgentRunTest(unittest.TestCase):
                     self.assertFalse([m for m in mapped if library in os.path.basename(m)],
                                      f"{library} is mapped: {sorted(mapped)}")
 
-                # The internal collector's metrics arrive on stdout as OTLP JSON lines (beside
-                # the host collector's).
+                # The internal collector's metrics arrive on stdout as OTLP JSON lines (the
+                # host collector's go to the pull endpoint only: the example's stdout takes
+                # `from = ["internal", "otlp"]`).
                 vigil.wait_for(lambda: len(internal_lines(vigil)) > 0, 20, "JSON lines on stdout")
+                self.assertEqual([l for l in metrics_lines(vigil)
+                                  if l not in internal_lines(vigil)], [],
+                                 "only the internal collector's metrics on stdout")
                 line = internal_lines(vigil)[0]
                 rm = line["resourceMetrics"]
                 self.assertEqual(len(rm), 1)
