@@ -40,44 +40,7 @@
 #include "collectors/host/host_scraper.h"
 #include "exporters/prometheus/exposition_renderer.h"
 #include "exporters/prometheus/pull_exporter.h"
-
-// ---- allocation counting ----------------------------------------------------------------
-// (g++ warns that free() does not match operator new; here it does: these new's use malloc.)
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-// Replacing the global operator new is the only way to see every allocation; the counter is
-// this benchmark's alone (a separate executable), so it is a global here on purpose.
-namespace {
-std::atomic<std::uint64_t> g_allocations{0};
-}  // namespace
-
-void* operator new(std::size_t size) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-  throw std::bad_alloc();
-}
-void* operator new[](std::size_t size) { return operator new(size); }
-void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  return std::malloc(size == 0 ? 1 : size);
-}
-void* operator new[](std::size_t size, const std::nothrow_t& tag) noexcept {
-  return operator new(size, tag);
-}
-void* operator new(std::size_t size, std::align_val_t align) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  const auto a = static_cast<std::size_t>(align);
-  if (void* p = std::aligned_alloc(a, (size + a - 1) / a * a)) return p;
-  throw std::bad_alloc();
-}
-void* operator new[](std::size_t size, std::align_val_t align) { return operator new(size, align); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
-void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
+#include "tests/unit/support/counting_operator_new.h"
 
 namespace {
 
@@ -176,9 +139,9 @@ class CountingSink final : public vigil::exporters::prometheus::SampleSink {
   void sample(const vigil::exporters::prometheus::FamilyView& family, std::string_view sample_name,
               std::span<const vigil::exporters::prometheus::LabelView> labels, double value,
               std::int64_t timestamp_ms, std::int64_t start_timestamp_ms) override {
-    const std::uint64_t before = g_allocations.load();
+    const std::uint64_t before = vigil::testing::allocation_count();
     store_.sample(family, sample_name, labels, value, timestamp_ms, start_timestamp_ms);
-    allocations += g_allocations.load() - before;
+    allocations += vigil::testing::allocation_count() - before;
   }
   std::uint64_t allocations = 0;
 
@@ -269,19 +232,19 @@ int main(int argc, char** argv) {
   std::size_t samples = 0;
   for (int i = 0; i < kWarmup + scrapes; ++i) {
     const std::int64_t now = clock.unix_nanos();
-    const std::uint64_t a0 = g_allocations.load();
+    const std::uint64_t a0 = vigil::testing::allocation_count();
     const double t0 = cpu_seconds();
     points = scraper.scrape(now, request);
     const double t1 = cpu_seconds();
-    const std::uint64_t a1 = g_allocations.load();
+    const std::uint64_t a1 = vigil::testing::allocation_count();
     auto stored =
         vigil::exporters::prometheus::store_batch(request, translator, store, clock.monotonic());
     const double t2 = cpu_seconds();
-    const std::uint64_t a2 = g_allocations.load();
+    const std::uint64_t a2 = vigil::testing::allocation_count();
     samples = vigil::exporters::prometheus::render_exposition(store, clock.monotonic(), render_text,
                                                               text);
     const double t3 = cpu_seconds();
-    const std::uint64_t a3 = g_allocations.load();
+    const std::uint64_t a3 = vigil::testing::allocation_count();
     if (!stored || stored->rejected_points() > 0) {
       std::fprintf(stderr, "store failed: %s\n",
                    stored ? stored->reason().c_str() : stored.error().message.c_str());

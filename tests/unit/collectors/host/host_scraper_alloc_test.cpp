@@ -1,70 +1,12 @@
-// Counts heap allocations of steady-state scrapes. This file replaces the global operator new
-// and delete of the whole unit_collectors_host executable (they count only while a test arms
-// them, and otherwise behave as the standard ones).
+// Counts heap allocations of steady-state scrapes. This file includes counting_operator_new.h,
+// which replaces the global operator new and delete of the whole unit_collectors_host executable.
 #include <gtest/gtest.h>
 
-#include <atomic>
 #include <cstdlib>
-#include <new>
 
 #include "collectors/host/host_scraper.h"
 #include "tests/unit/collectors/host/host_test_support.h"
-
-namespace {
-
-std::atomic<bool> g_counting{false};
-std::atomic<std::size_t> g_allocations{0};
-
-void* counted_alloc(std::size_t size, std::size_t alignment = 0) {
-  if (g_counting.load(std::memory_order_relaxed)) {
-    g_allocations.fetch_add(1, std::memory_order_relaxed);
-  }
-  if (size == 0) size = 1;
-  void* p = nullptr;
-  if (alignment > alignof(std::max_align_t)) {
-    p = std::aligned_alloc(alignment, (size + alignment - 1) / alignment * alignment);
-  } else {
-    p = std::malloc(size);
-  }
-  return p;
-}
-
-}  // namespace
-
-// The replacements pair malloc with free by design; g++ sees an inlined `new` freed with free.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-
-void* operator new(std::size_t size) {
-  if (void* p = counted_alloc(size)) return p;
-  throw std::bad_alloc();
-}
-void* operator new[](std::size_t size) {
-  if (void* p = counted_alloc(size)) return p;
-  throw std::bad_alloc();
-}
-void* operator new(std::size_t size, std::align_val_t al) {
-  if (void* p = counted_alloc(size, static_cast<std::size_t>(al))) return p;
-  throw std::bad_alloc();
-}
-void* operator new[](std::size_t size, std::align_val_t al) {
-  if (void* p = counted_alloc(size, static_cast<std::size_t>(al))) return p;
-  throw std::bad_alloc();
-}
-void* operator new(std::size_t size, const std::nothrow_t&) noexcept { return counted_alloc(size); }
-void* operator new[](std::size_t size, const std::nothrow_t&) noexcept {
-  return counted_alloc(size);
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
-void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
-
-#pragma GCC diagnostic pop
+#include "tests/unit/support/counting_operator_new.h"
 
 namespace vigil::collectors::host {
 namespace {
@@ -78,11 +20,9 @@ std::size_t steady_state_allocations(HostScraper& scraper, int warmup, int scrap
   std::string request;
   std::int64_t t = kNow;
   for (int i = 0; i < warmup; ++i) scraper.scrape(t += 10 * kSecond, request);
-  g_allocations = 0;
-  g_counting = true;
+  const std::uint64_t before = vigil::testing::allocation_count();
   for (int i = 0; i < scrapes; ++i) points = scraper.scrape(t += 10 * kSecond, request);
-  g_counting = false;
-  return g_allocations.load();
+  return vigil::testing::allocation_count() - before;
 }
 
 otlp::ResourceInfo resource() {
@@ -93,12 +33,11 @@ otlp::ResourceInfo resource() {
 
 // The counting hook itself works (else a 0 below would prove nothing).
 TEST(HostScraperAllocations, TheHookCounts) {
-  g_allocations = 0;
-  g_counting = true;
+  const std::uint64_t before = vigil::testing::allocation_count();
   auto* p = new std::string(100, 'x');
-  g_counting = false;
+  const std::uint64_t after = vigil::testing::allocation_count();
   delete p;
-  EXPECT_GE(g_allocations.load(), 2u);
+  EXPECT_GE(after - before, 2u);
 }
 
 TEST(HostScraperAllocations, NoneInASteadyStateScrapeOfEveryScraper) {

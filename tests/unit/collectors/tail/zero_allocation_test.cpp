@@ -1,7 +1,7 @@
 // The per-line paths allocate nothing in steady state: after a warm-up line of each shape, the
 // assembler's event buffer, ParsedLine's storage, simdjson's buffers and PCRE2's match data are
-// all reused. Counted by replacing the global operator new for this test executable (only
-// counting; allocation itself is malloc's).
+// all reused. Counted by replacing the global operator new for this test executable
+// (counting_operator_new.h).
 
 #include <gtest/gtest.h>
 
@@ -13,46 +13,12 @@
 
 #include "collectors/tail/line_parser.h"
 #include "collectors/tail/multiline.h"
-
-namespace {
-// Test-only global: the replaced operator new below has no other place to count.
-std::atomic<std::size_t> g_allocations{0};
-}  // namespace
-
-// Every non-aligned form is replaced, so each allocation and its release meet in malloc/free
-// (AddressSanitizer checks the pairs; libraries such as simdjson use the nothrow form). The
-// aligned forms keep their defaults, which pair among themselves. noinline: inlined into
-// callers, malloc/free would look mismatched to GCC's -Wmismatched-new-delete.
-namespace {
-[[gnu::noinline]] void* counted_malloc(std::size_t size) noexcept {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  return std::malloc(size == 0 ? 1 : size);
-}
-[[gnu::noinline]] void* counted_malloc_or_throw(std::size_t size) {
-  if (void* p = counted_malloc(size)) return p;
-  throw std::bad_alloc();
-}
-}  // namespace
-
-void* operator new(std::size_t size) { return counted_malloc_or_throw(size); }
-void* operator new[](std::size_t size) { return counted_malloc_or_throw(size); }
-void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
-  return counted_malloc(size);
-}
-void* operator new[](std::size_t size, const std::nothrow_t&) noexcept {
-  return counted_malloc(size);
-}
-[[gnu::noinline]] void operator delete(void* p) noexcept { std::free(p); }
-[[gnu::noinline]] void operator delete[](void* p) noexcept { std::free(p); }
-[[gnu::noinline]] void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-[[gnu::noinline]] void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
-[[gnu::noinline]] void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
-[[gnu::noinline]] void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
+#include "tests/unit/support/counting_operator_new.h"
 
 namespace vigil::collectors::tail {
 namespace {
 
-std::size_t allocations() { return g_allocations.load(std::memory_order_relaxed); }
+std::size_t allocations() { return vigil::testing::allocation_count(); }
 
 TEST(ZeroAllocationTest, CounterSeesAllocations) {
   const std::size_t before = allocations();

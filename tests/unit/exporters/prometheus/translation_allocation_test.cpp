@@ -1,67 +1,12 @@
-// Counts heap allocations of warm translations. This file replaces the global operator new and
-// delete of the whole unit_exporters_prometheus executable (they count only while a test arms
-// them, and otherwise behave as the standard ones).
+// Counts heap allocations of warm translations. This file includes counting_operator_new.h, which
+// replaces the global operator new and delete of the whole unit_exporters_prometheus executable.
 #include <gtest/gtest.h>
 
-#include <atomic>
 #include <cstdlib>
-#include <new>
 
 #include "exporters/prometheus/node_exporter_names.h"
 #include "tests/unit/exporters/prometheus/translation_test_support.h"
-
-namespace {
-
-std::atomic<bool> g_counting{false};
-std::atomic<std::size_t> g_allocations{0};
-
-void* counted_alloc(std::size_t size, std::size_t alignment = 0) {
-  if (g_counting.load(std::memory_order_relaxed)) {
-    g_allocations.fetch_add(1, std::memory_order_relaxed);
-  }
-  if (size == 0) size = 1;
-  if (alignment > alignof(std::max_align_t)) {
-    return std::aligned_alloc(alignment, (size + alignment - 1) / alignment * alignment);
-  }
-  return std::malloc(size);
-}
-
-}  // namespace
-
-// The replacements pair malloc with free by design; g++ sees an inlined `new` freed with free.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-
-void* operator new(std::size_t size) {
-  if (void* p = counted_alloc(size)) return p;
-  throw std::bad_alloc();
-}
-void* operator new[](std::size_t size) {
-  if (void* p = counted_alloc(size)) return p;
-  throw std::bad_alloc();
-}
-void* operator new(std::size_t size, std::align_val_t al) {
-  if (void* p = counted_alloc(size, static_cast<std::size_t>(al))) return p;
-  throw std::bad_alloc();
-}
-void* operator new[](std::size_t size, std::align_val_t al) {
-  if (void* p = counted_alloc(size, static_cast<std::size_t>(al))) return p;
-  throw std::bad_alloc();
-}
-void* operator new(std::size_t size, const std::nothrow_t&) noexcept { return counted_alloc(size); }
-void* operator new[](std::size_t size, const std::nothrow_t&) noexcept {
-  return counted_alloc(size);
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
-void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
-
-#pragma GCC diagnostic pop
+#include "tests/unit/support/counting_operator_new.h"
 
 namespace vigil::exporters::prometheus {
 namespace {
@@ -206,12 +151,11 @@ TEST(TranslationAllocations, WarmTranslationOfAHostBatchAllocatesNothing) {
   for (int i = 0; i < 3; ++i) ASSERT_TRUE(translator.translate(requests[i], sink));
   for (std::size_t i = 3; i < requests.size(); ++i) {
     sink = {};
-    g_allocations = 0;
-    g_counting = true;
+    const std::uint64_t before = vigil::testing::allocation_count();
     auto stats = translator.translate(requests[i], sink);
-    g_counting = false;
+    const std::uint64_t allocations = vigil::testing::allocation_count() - before;
     ASSERT_TRUE(stats) << stats.error().message;
-    EXPECT_EQ(g_allocations.load(), 0u) << "translation " << i;
+    EXPECT_EQ(allocations, 0u) << "translation " << i;
     EXPECT_EQ(stats->points, points);
     EXPECT_EQ(stats->dropped(), 0u);
     EXPECT_EQ(stats->samples, sink.samples);
@@ -222,11 +166,9 @@ TEST(TranslationAllocations, WarmTranslationOfAHostBatchAllocatesNothing) {
 }
 
 TEST(TranslationAllocations, CountingWorks) {
-  g_allocations = 0;
-  g_counting = true;
+  const std::uint64_t before = vigil::testing::allocation_count();
   auto p = std::make_unique<std::string>(100, 'x');
-  g_counting = false;
-  EXPECT_GE(g_allocations.load(), 1u);
+  EXPECT_GE(vigil::testing::allocation_count() - before, 1u);
 }
 
 }  // namespace
