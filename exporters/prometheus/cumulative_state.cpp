@@ -49,15 +49,20 @@ std::uint64_t span_of(const std::pair<std::int64_t, std::int64_t>& range) {
 void add_buckets(ExponentialBuckets& total, const ExponentialBuckets& delta) {
   if (delta.counts.empty()) return;
   const auto [first, last] = joint_range(total, delta);
-  std::vector<std::uint64_t> merged(static_cast<std::size_t>(last - first + 1), 0);
-  for (const ExponentialBuckets* buckets :
-       {static_cast<const ExponentialBuckets*>(&total), &delta}) {
-    for (std::size_t i = 0; i < buckets->counts.size(); ++i) {
-      merged[static_cast<std::size_t>(buckets->offset - first) + i] += buckets->counts[i];
-    }
+  const auto size = static_cast<std::size_t>(last - first + 1);
+  if (total.counts.empty()) {
+    total.counts.assign(size, 0);
+  } else {
+    // Widened in place to [first, last] (zeros before and after): a delta within the total's
+    // range, the usual case, changes no allocation.
+    const auto before = static_cast<std::size_t>(total.offset - first);
+    const std::size_t after = size - before - total.counts.size();
+    if (before > 0) total.counts.insert(total.counts.begin(), before, 0);
+    if (after > 0) total.counts.insert(total.counts.end(), after, 0);
   }
   total.offset = static_cast<std::int32_t>(first);
-  total.counts = std::move(merged);
+  const auto at = static_cast<std::size_t>(delta.offset - first);
+  for (std::size_t i = 0; i < delta.counts.size(); ++i) total.counts[at + i] += delta.counts[i];
 }
 
 bool fits(const ExponentialHistogramValue& a, const ExponentialHistogramValue& b) {
@@ -181,7 +186,8 @@ CumulativeState::Outcome CumulativeState::add_exponential(std::string_view key,
   if (outcome == Outcome::kStarted) {
     h = delta;
   } else {
-    ExponentialHistogramValue d = delta;
+    ExponentialHistogramValue& d = delta_scratch_;
+    d = delta;  // copy-assignment keeps the vectors' capacity
     const std::int32_t common = std::min(h.scale, d.scale);
     downscale(h, h.scale - common);
     downscale(d, d.scale - common);

@@ -114,6 +114,9 @@ class CumulativeState {
   std::uint64_t newest_ns_ = 0;
   std::uint64_t last_sweep_ns_ = 0;
   std::unordered_map<std::string, Series, KeyHash, KeyEqual> series_;
+  // A delta exponential histogram being rescaled to its series' scale: kept, so that its bucket
+  // vectors are reused from one point to the next.
+  ExponentialHistogramValue delta_scratch_;
 };
 
 }  // namespace vigil::exporters::prometheus

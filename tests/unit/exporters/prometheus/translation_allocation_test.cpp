@@ -108,8 +108,8 @@ void add_application_metrics(RequestBuilder& b, std::uint64_t t, std::uint64_t& 
             {{0.5, 1.5}, {0.9, 7.25}, {0.99, 20}}, 100, 250, t);
   ++points;
   auto* e = b.metric("queue.wait.time", "s", "Time in the queue")->mutable_exponential_histogram();
-  // Cumulative: merging delta exponential histograms allocates inside CumulativeState.
-  e->set_aggregation_temporality(pb_metrics::AGGREGATION_TEMPORALITY_CUMULATIVE);
+  // Delta: accumulated in CumulativeState, into buckets whose capacity is reused.
+  e->set_aggregation_temporality(pb_metrics::AGGREGATION_TEMPORALITY_DELTA);
   auto* ep = e->add_data_points();
   testing::set_attrs(ep->mutable_attributes(), {{"queue.name", "a-queue-with-a-long-name"}});
   ep->set_start_time_unix_nano(t - 10 * kSecond);
@@ -162,7 +162,7 @@ TEST(TranslationAllocations, WarmTranslationOfAHostBatchAllocatesNothing) {
     EXPECT_GT(sink.samples, points);  // histograms, summaries and target_info add samples
     EXPECT_GT(sink.labels_seen, 2 * sink.samples);
   }
-  EXPECT_EQ(translator.delta_series(), 2u);  // the delta sum and histogram
+  EXPECT_EQ(translator.delta_series(), 3u);  // the delta sum and the two histograms
 }
 
 TEST(TranslationAllocations, CountingWorks) {

@@ -194,6 +194,29 @@ TEST(CumulativeState, ExponentialMergeStaysBounded) {
   EXPECT_EQ(total->count, 2u);
 }
 
+TEST(CumulativeState, ExponentialBucketsWidenOnEitherSideAndAddWithin) {
+  CumulativeState state(std::chrono::minutes(5), 10);
+  auto value = [](std::int32_t offset, std::vector<std::uint64_t> counts) {
+    ExponentialHistogramValue v;
+    v.positive.offset = offset;
+    v.positive.counts = std::move(counts);
+    for (auto c : v.positive.counts) v.count += c;
+    return v;
+  };
+  const ExponentialHistogramValue* total = nullptr;
+  std::uint64_t start = 0;
+  std::uint64_t t = kT0;
+  ASSERT_EQ(state.add_exponential("k", kT0, ++t, value(5, {1, 1}), total, start),
+            CumulativeState::Outcome::kStarted);
+  state.add_exponential("k", kT0, ++t, value(3, {2}), total, start);        // before
+  state.add_exponential("k", kT0, ++t, value(8, {4}), total, start);        // after
+  state.add_exponential("k", kT0, ++t, value(4, {1, 1, 1}), total, start);  // within
+  EXPECT_EQ(total->positive.offset, 3);
+  EXPECT_EQ(total->positive.counts, (std::vector<std::uint64_t>{2, 1, 2, 2, 0, 4}));
+  EXPECT_EQ(total->count, 11u);
+  EXPECT_TRUE(total->negative.counts.empty());
+}
+
 TEST(CumulativeState, ATypeChangeStartsOver) {
   CumulativeState state(std::chrono::minutes(5), 10);
   double total = 0;
