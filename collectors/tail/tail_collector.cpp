@@ -516,8 +516,11 @@ void TailCollector::schedule_deadlines() {
   }
   if (deadline_timer_ && deadline_at_ <= *next) return;
   deadline_at_ = *next;
+  // At least 1 ms: a deadline already past is handled at the next turn of the loop (a timer
+  // re-armed with no delay from its own callback runs again in the same turn, for ever, in
+  // libuv 1.44).
   const core::Duration delay =
-      std::max(core::Duration::zero(), *next - context_.clock->monotonic());
+      std::max<core::Duration>(std::chrono::milliseconds(1), *next - context_.clock->monotonic());
   deadline_timer_ = context_.scheduler->schedule(delay, [this] { on_deadline(); });
 }
 
@@ -531,6 +534,9 @@ void TailCollector::on_deadline() {
       enqueue(*file);
     }
   }
+  // A read job in flight: its completion pumps (rotate_wait deadlines become final reads in
+  // housekeeping) and schedules the deadlines again.
+  if (job_running_) return;
   pump();  // housekeeping() turns rotate_wait deadlines into final reads
   schedule_deadlines();
 }
