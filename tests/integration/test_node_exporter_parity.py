@@ -87,12 +87,18 @@ send_timestamps = true
             node_exporter = start_node_exporter(ne_port, d, UPSTREAM_DEFAULTS)
             vigil = Vigil(["run", "-c", config])
             try:
-                self._compare(ne_port, vigil_port, vigil)
+                # Gauges of the whole machine (memory above all) can swing past their tolerance
+                # while parallel tests start and stop: a comparison that finds value problems is
+                # made again on fresh reads, up to three times; a real disagreement persists.
+                for attempt in range(3):
+                    if self._compare(ne_port, vigil_port, vigil, last=attempt == 2):
+                        break
             finally:
                 vigil.stop()
                 node_exporter.stop()
 
-    def _compare(self, ne_port, vigil_port, vigil):
+    def _compare(self, ne_port, vigil_port, vigil, last):
+        """True when everything agrees; with value problems, False (or, if `last`, fails)."""
         ne_url = f"http://127.0.0.1:{ne_port}/metrics"
         vigil_url = f"http://127.0.0.1:{vigil_port}/metrics"
 
@@ -176,6 +182,9 @@ send_timestamps = true
                   f"({len(extra)}):")
             for line in extra:
                 print("  " + line)
+        if problems and not last:
+            print("value problems, comparing again on fresh reads:\n  " + "\n  ".join(problems))
+            return False
         self.assertFalse(problems, "\n".join(problems))
         self.assertFalse(extra, "vigil serves series node_exporter does not:\n" + "\n".join(extra))
         # The families this machine must have in common (cpu, meminfo, loadavg, stat, netdev,
@@ -186,6 +195,7 @@ send_timestamps = true
                        "node_filesystem_avail_bytes"):
             self.assertIn(family, provided, f"{family} is not served by vigil")
         self.assertGreater(matched, 100)
+        return True
 
 
 def _has(url, name):
