@@ -73,12 +73,12 @@ struct GrpcServer::Impl final : GrpcConnectionOwner {
         options_(std::move(options)),
         handler_(std::move(handler)),
         logger_(logger),
-        read_buffer_(kReadBufferBytes) {}
+        read_buffer_(std::make_unique_for_overwrite<char[]>(kReadBufferBytes)) {}
 
   const GrpcServerOptions& options() const override { return options_; }
   telemetry::Logger& logger() override { return logger_; }
   uv_buf_t read_buffer() override {
-    return uv_buf_init(read_buffer_.data(), static_cast<unsigned>(read_buffer_.size()));
+    return uv_buf_init(read_buffer_.get(), static_cast<unsigned>(kReadBufferBytes));
   }
 
   void dispatch(GrpcRequest&& request, GrpcResponder responder) override {
@@ -178,7 +178,8 @@ struct GrpcServer::Impl final : GrpcConnectionOwner {
   GrpcServerOptions options_;
   GrpcHandler handler_;
   telemetry::Logger& logger_;
-  std::vector<char> read_buffer_;
+  // Left uninitialised: pages a small request never reaches are never touched (idle RSS).
+  std::unique_ptr<char[]> read_buffer_;
   UvHandle<uv_tcp_t> listener_;
   std::uint16_t port_ = 0;
   std::unordered_map<GrpcConnection*, std::shared_ptr<GrpcConnection>> connections_;

@@ -72,12 +72,12 @@ struct HttpServer::Impl final : HttpConnectionOwner {
         handler_(std::move(handler)),
         logger_(logger),
         clock_(options_.clock != nullptr ? *options_.clock : system_clock_),
-        read_buffer_(kReadBufferBytes) {}
+        read_buffer_(std::make_unique_for_overwrite<char[]>(kReadBufferBytes)) {}
 
   const HttpServerOptions& options() const override { return options_; }
   telemetry::Logger& logger() override { return logger_; }
   uv_buf_t read_buffer() override {
-    return uv_buf_init(read_buffer_.data(), static_cast<unsigned>(read_buffer_.size()));
+    return uv_buf_init(read_buffer_.get(), static_cast<unsigned>(kReadBufferBytes));
   }
 
   std::string_view http_date() override {
@@ -188,7 +188,8 @@ struct HttpServer::Impl final : HttpConnectionOwner {
   telemetry::Logger& logger_;
   core::SystemClock system_clock_;
   const core::Clock& clock_;
-  std::vector<char> read_buffer_;
+  // Left uninitialised: pages a small request never reaches are never touched (idle RSS).
+  std::unique_ptr<char[]> read_buffer_;
   UvHandle<uv_tcp_t> listener_;
   std::uint16_t port_ = 0;
   std::unordered_map<HttpConnection*, std::shared_ptr<HttpConnection>> connections_;
