@@ -81,14 +81,19 @@ std::string zlib_message(const z_stream& s, int rc) {
   return zError(rc);
 }
 
-core::Result<std::string> gzip_compress(std::string_view data, int level) {
+core::Result<std::string> gzip_with(std::string_view data, int level, GzipMemory memory) {
   if (level < -1 || level > 9) {
     return core::make_error(fmt::format("gzip: level {} out of range (-1 to 9)", level));
   }
+  if (memory.window_bits < 9 || memory.window_bits > 15 || memory.mem_level < 1 ||
+      memory.mem_level > 9) {
+    return core::make_error(fmt::format("gzip: window bits {} or memory level {} out of range",
+                                        memory.window_bits, memory.mem_level));
+  }
   z_stream zs{};
-  // 15 + 16: the largest window, with a gzip header and trailer instead of zlib's.
-  int rc = deflateInit2(&zs, level == -1 ? Z_DEFAULT_COMPRESSION : level, Z_DEFLATED, 15 + 16, 8,
-                        Z_DEFAULT_STRATEGY);
+  // + 16: a gzip header and trailer instead of zlib's.
+  int rc = deflateInit2(&zs, level == -1 ? Z_DEFAULT_COMPRESSION : level, Z_DEFLATED,
+                        memory.window_bits + 16, memory.mem_level, Z_DEFAULT_STRATEGY);
   if (rc != Z_OK) return core::make_error("gzip: cannot initialise: " + zlib_message(zs, rc));
   DeflateGuard stream(&zs);
 
@@ -323,12 +328,16 @@ std::string_view to_string(Codec codec) {
   return "";
 }
 
+core::Result<std::string> gzip_compress(std::string_view data, int level, GzipMemory memory) {
+  return gzip_with(data, level, memory);
+}
+
 core::Result<std::string> compress(Codec codec, std::string_view data, int level) {
   switch (codec) {
     case Codec::kNone:
       return std::string(data);
     case Codec::kGzip:
-      return gzip_compress(data, level);
+      return gzip_with(data, level, GzipMemory{});
     case Codec::kZstd:
       return zstd_compress(data, level);
     case Codec::kSnappy:

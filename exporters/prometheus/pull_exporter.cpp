@@ -11,6 +11,7 @@ namespace {
 
 // gzip level 1: metrics text compresses to about a tenth at this level already, and a scrape
 // should cost the host as little as possible (node_exporter's level 6 buys a few percent more).
+// The small window keeps zlib's state at 64 KiB instead of 256 KiB of heap that stays resident.
 constexpr int kGzipLevel = 1;
 
 void add_reason(std::string& out, std::uint64_t count, std::string_view what) {
@@ -137,7 +138,7 @@ void PullExporter::handle(net::HttpRequest&& request, net::HttpResponder respond
   response.headers.push_back({"Content-Type", std::string(content_type(how.format))});
   response.headers.push_back({"Vary", "Accept, Accept-Encoding"});
   if (how.gzip) {
-    auto compressed = net::compress(net::Codec::kGzip, rendered_, kGzipLevel);
+    auto compressed = net::gzip_compress(rendered_, kGzipLevel, net::kSmallGzipMemory);
     if (compressed) {
       response.headers.push_back({"Content-Encoding", "gzip"});
       response.body = std::move(*compressed);
