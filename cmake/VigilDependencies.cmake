@@ -28,7 +28,12 @@ vigil_pkg(ZLIB_PC zlib zlib1g-dev)
 vigil_pkg(SNAPPY snappy libsnappy-dev)
 vigil_pkg(OPENSSL openssl libssl-dev)
 vigil_pkg(FMT fmt libfmt-dev)
-vigil_pkg(SIMDJSON simdjson libsimdjson-dev)
+# RapidJSON is header-only (no library, no shared libstdc++ pulled in); its headers are found in
+# the default include path.
+find_path(RAPIDJSON_INCLUDE_DIR rapidjson/reader.h)
+if(NOT RAPIDJSON_INCLUDE_DIR)
+  vigil_missing("RapidJSON (rapidjson/reader.h)" "rapidjson-dev")
+endif()
 vigil_pkg(PCRE2 libpcre2-8 libpcre2-dev)
 vigil_pkg(EXPAT expat libexpat1-dev)  # STS answers (agent/aws)
 

@@ -7,7 +7,7 @@ BUILD_PACKAGES=(
   cmake ninja-build g++ pkg-config
   libuv1-dev libprotobuf-dev protobuf-compiler libzstd-dev libcurl4-openssl-dev
   libtomlplusplus-dev libsnappy-dev zlib1g-dev libssl-dev libnghttp2-dev libhttp-parser-dev
-  libfmt-dev libsimdjson-dev libpcre2-dev libexpat1-dev
+  libfmt-dev rapidjson-dev libpcre2-dev libexpat1-dev
 )
 TEST_PACKAGES=(
   googletest libgtest-dev libgmock-dev

@@ -1,38 +1,34 @@
 #include "agent/aws/credentials_json.h"
 
-#include <simdjson.h>
+#include <rapidjson/document.h>
 
 #include "agent/aws/aws_time.h"
+#include "agent/core/json_document.h"
 
 namespace vigil::aws {
 
 namespace {
 
 // The string member `key`, or "" when it is absent; an error when it is not a string.
-core::Result<std::string> string_member(simdjson::dom::object object, std::string_view key) {
-  simdjson::dom::element element;
-  if (object.at_key(key).get(element) != simdjson::SUCCESS) return std::string();
-  std::string_view value;
-  if (element.get_string().get(value) != simdjson::SUCCESS) {
+core::Result<std::string> string_member(const rapidjson::Value& object, std::string_view key) {
+  const auto member = object.FindMember(rapidjson::Value(
+      rapidjson::StringRef(key.data(), static_cast<rapidjson::SizeType>(key.size()))));
+  if (member == object.MemberEnd()) return std::string();
+  if (!member->value.IsString()) {
     return core::make_error("\"" + std::string(key) + "\" is not a string");
   }
-  return std::string(value);
+  return std::string(member->value.GetString(), member->value.GetStringLength());
 }
 
 }  // namespace
 
 core::Result<Credentials> parse_credentials_json(std::string_view body, std::string source) {
-  simdjson::dom::parser parser;
-  simdjson::padded_string padded(body);
-  simdjson::dom::element root;
-  if (auto error = parser.parse(padded).get(root); error != simdjson::SUCCESS) {
-    return core::make_error(std::string("credentials are not JSON (") +
-                            simdjson::error_message(error) + ")");
+  rapidjson::Document document;
+  if (const char* error = core::parse_json_document(body, document)) {
+    return core::make_error(std::string("credentials are not JSON (") + error + ")");
   }
-  simdjson::dom::object object;
-  if (root.get_object().get(object) != simdjson::SUCCESS) {
-    return core::make_error("credentials are not a JSON object");
-  }
+  if (!document.IsObject()) return core::make_error("credentials are not a JSON object");
+  const rapidjson::Value& object = document;
   Credentials credentials;
   credentials.source = std::move(source);
   auto code = string_member(object, "Code");

@@ -1,92 +1,160 @@
 #include "collectors/tail/json_parser.h"
 
 #include <algorithm>
+#include <array>
+#include <cstdint>
 #include <cstring>
 #include <string>
 
-#include <simdjson.h>
+#include <rapidjson/error/error.h>
+#include <rapidjson/reader.h>
+#include <rapidjson/stream.h>
 
 namespace vigil::collectors::tail {
 namespace {
 
-namespace ondemand = simdjson::ondemand;
-
 constexpr std::size_t kKeyBudgetPerByte = 4;
 constexpr std::size_t kKeyBudgetBase = 64 * 1024;
+// Zero bytes after the copied line: its terminator, and what RapidJSON's UTF-8 validation may
+// read past it (up to 3 bytes) when the line ends inside a multi-byte sequence.
+constexpr std::size_t kPadding = 8;
+// RapidJSON's lengths are 32-bit (SizeType); longer lines are refused before it sees them.
+constexpr std::size_t kMaxLineSize = UINT32_MAX - kPadding;
 
-std::string_view trim_right(std::string_view text) {
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\n' ||
-                           text.back() == '\r')) {
-    text.remove_suffix(1);
+// In place (strings are unescaped inside the copy of the line: no allocation), validating the
+// strings' UTF-8, stopping after the object (the rest is checked here, see parse()), numbers
+// reported as their text (read with std::from_chars by infer_field_value).
+constexpr unsigned kParseFlags =
+    rapidjson::kParseInsituFlag | rapidjson::kParseValidateEncodingFlag |
+    rapidjson::kParseStopWhenDoneFlag | rapidjson::kParseNumbersAsStringsFlag;
+
+bool is_json_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+bool is_number_char(char c) {
+  return (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E';
+}
+
+// The end of the run of number characters starting at `begin`.
+std::size_t number_end(std::string_view line, std::size_t begin) {
+  while (begin < line.size() && is_number_char(line[begin])) ++begin;
+  return begin;
+}
+
+// RapidJSON 1.1.0 turns a lone low surrogate escape (\uDC00-\uDFFF) into the ill-formed
+// UTF-8 ED B0-BF xx instead of failing. Raw bytes are validated (kParseValidateEncodingFlag
+// refuses ED A0-BF), so such a pair of bytes can only come from that escape.
+bool has_lone_surrogate(const char* text, std::size_t size) {
+  const char* const end = text + size;
+  while (const void* found = std::memchr(text, 0xED, static_cast<std::size_t>(end - text))) {
+    const char* at = static_cast<const char*>(found);
+    if (at + 1 < end && static_cast<unsigned char>(at[1]) >= 0xA0) return true;
+    text = at + 1;
   }
-  return text;
+  return false;
 }
 
 }  // namespace
 
-struct JsonFieldParser::Impl {
-  ondemand::parser parser;
-  // The line copied with the SIMDJSON_PADDING simdjson may read past its end.
-  std::unique_ptr<char[]> padded;
-  std::size_t padded_capacity = 0;
-  // The dotted key of the value being read (nested objects append ".key").
+struct JsonFieldParser::Impl : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Impl> {
+  rapidjson::Reader reader;
+  // The line copied with kPadding zero bytes: RapidJSON parses it in place.
+  std::unique_ptr<char[]> buffer;
+  std::size_t buffer_capacity = 0;
+  rapidjson::InsituStringStream* stream = nullptr;
+  std::string_view line;
+  // Set on the second pass over a line with a number beyond double's range (see parse()).
+  bool numbers_blanked = false;
+  // The dotted key of the value being read (nested objects append ".key"), and its length at
+  // the start of each open object (index: depth).
   std::string key_path;
+  std::array<std::size_t, kMaxJsonDepth + 1> prefix{};
+  // The current top-level key: a view into the buffer (dotted keys are stored in `out`).
+  std::string_view top_key;
+  // Open objects and arrays (the line's object is depth 1).
+  int depth = 0;
+  // Depth of the array whose text is the current field's value (0: not inside an array, so
+  // values are emitted as fields; inside, they are only checked), and where its '[' is.
+  int array_depth = 0;
+  std::size_t array_begin = 0;
   // Bytes of dotted keys this line may still store. A long prefix repeated over many children
   // ({"<100 KB>":{"a":1,"b":1,...}}) would otherwise make a 1 MiB line store gigabytes.
   std::size_t key_budget = 0;
   ParsedLine* out = nullptr;
-  ondemand::document doc;
 
-  bool parse(std::string_view line, ParsedLine& result) {
-    const std::size_t needed = line.size() + simdjson::SIMDJSON_PADDING;
-    if (padded_capacity < needed) {
-      padded_capacity = std::max(needed, 2 * padded_capacity);
-      padded = std::make_unique<char[]>(padded_capacity);
-    }
-    if (!line.empty()) std::memcpy(padded.get(), line.data(), line.size());
-    std::memset(padded.get() + line.size(), 0, simdjson::SIMDJSON_PADDING);
+  bool parse(std::string_view text, ParsedLine& result) {
+    if (text.size() > kMaxLineSize) return false;
+    const std::size_t first_field = result.fields.size();
+    line = text;
     out = &result;
-    key_path.clear();
-    key_budget = kKeyBudgetPerByte * line.size() + kKeyBudgetBase;
-    if (parser.iterate(padded.get(), line.size(), padded_capacity).get(doc)) return false;
-    ondemand::object object;
-    if (doc.get_object().get(object)) return false;
-    bool empty = true;
-    if (!walk_object(object, 1, /*emitting=*/true, empty)) return false;
-    // Nothing may follow the object: "{} x" is not one JSON document.
-    return doc.current_location().error() == simdjson::OUT_OF_BOUNDS;
+    if (run(/*blank_numbers=*/false)) return true;
+    // RapidJSON refuses numbers beyond double's range (1e400, 400 digits) that vigil keeps as
+    // text. Rare: parse again with every number replaced by "0" and spaces; RawNumber() then
+    // reads each one from the line.
+    if (reader.GetParseErrorCode() != rapidjson::kParseErrorNumberTooBig) return false;
+    result.fields.erase(result.fields.begin() + static_cast<std::ptrdiff_t>(first_field),
+                        result.fields.end());
+    return run(/*blank_numbers=*/true);
   }
 
-  // Reads each field of `object` (at nesting `depth`). Emitting, as key_path + "." + key;
-  // otherwise (inside arrays) only checking it. `empty` tells whether it had no field.
-  bool walk_object(ondemand::object& object, int depth, bool emitting, bool& empty) {
-    if (depth > kMaxJsonDepth) return false;
-    const std::size_t prefix = key_path.size();
-    for (auto field_result : object) {
-      ondemand::field field;
-      if (std::move(field_result).get(field)) return false;
-      std::string_view key;
-      if (field.unescaped_key().get(key)) return false;
-      empty = false;
-      if (emitting) {
-        key_path.resize(prefix);
-        if (prefix != 0) key_path += '.';
-        key_path += key;
-      }
-      // Top-level keys are views into simdjson's string buffer; dotted ones are stored.
-      if (!read_value(field.value(), depth, emitting && depth == 1 ? key : std::string_view(),
-                      emitting)) {
-        return false;
+  bool run(bool blank_numbers) {
+    const std::size_t needed = line.size() + kPadding;
+    if (buffer_capacity < needed) {
+      buffer_capacity = std::max(needed, 2 * buffer_capacity);
+      buffer = std::make_unique<char[]>(buffer_capacity);
+    }
+    if (!line.empty()) std::memcpy(buffer.get(), line.data(), line.size());
+    std::memset(buffer.get() + line.size(), 0, kPadding);
+    numbers_blanked = blank_numbers;
+    if (blank_numbers) blank_numbers_in_buffer();
+    key_path.clear();
+    top_key = {};
+    depth = 0;
+    array_depth = 0;
+    key_budget = kKeyBudgetPerByte * line.size() + kKeyBudgetBase;
+    rapidjson::InsituStringStream in(buffer.get());
+    stream = &in;
+    const bool ok = !reader.Parse<kParseFlags>(in, *this).IsError();
+    stream = nullptr;
+    if (!ok) return false;
+    // Nothing but whitespace may follow the object: "{} x" is not one JSON document. Checked
+    // on the line itself: a NUL byte would end RapidJSON's reading of the copy.
+    std::size_t at = in.Tell();
+    while (at < line.size() && is_json_space(line[at])) ++at;
+    return at == line.size();
+  }
+
+  // Replaces, in the buffer, each JSON number outside strings by "0" and spaces. Strings are
+  // told apart by their quotes and escapes alone: on a line RapidJSON then accepts, that is
+  // exactly where its strings are, so only numbers change.
+  void blank_numbers_in_buffer() {
+    bool in_string = false;
+    for (std::size_t i = 0; i < line.size(); ++i) {
+      const char c = line[i];
+      if (in_string) {
+        if (c == '\\') {
+          ++i;
+        } else if (c == '"') {
+          in_string = false;
+        }
+      } else if (c == '"') {
+        in_string = true;
+      } else if (c == '-' || (c >= '0' && c <= '9')) {
+        const std::size_t end = number_end(line, i);
+        bool integral = false;
+        if (is_json_number(line.substr(i, end - i), integral)) {
+          buffer[i] = '0';
+          std::memset(buffer.get() + i + 1, ' ', end - i - 1);
+        }
+        i = end - 1;
       }
     }
-    key_path.resize(prefix);
-    return true;
   }
 
-  // The field key_path = `value`, unless only checking. False when the dotted keys would exceed
-  // their storage budget.
-  [[nodiscard]] bool emit(bool emitting, int depth, std::string_view top_key, FieldValue value) {
-    if (!emitting) return true;
+  bool emitting() const { return array_depth == 0; }
+
+  // The field key_path = `value` (the key of the value just read at `depth`). False when the
+  // dotted keys would exceed their storage budget.
+  [[nodiscard]] bool emit(FieldValue value) {
     std::string_view key = top_key;
     if (depth > 1) {
       if (key_path.size() > key_budget) return false;
@@ -97,82 +165,69 @@ struct JsonFieldParser::Impl {
     return true;
   }
 
-  // Reads one value held at nesting `depth`: emits it as a field, or (not emitting: inside an
-  // array) reads it only to find malformed content.
-  bool read_value(ondemand::value value, int depth, std::string_view top_key, bool emitting) {
-    ondemand::json_type type;
-    if (value.type().get(type)) return false;
-    switch (type) {
-      case ondemand::json_type::object: {
-        ondemand::object object;
-        bool empty = true;
-        if (value.get_object().get(object) || !walk_object(object, depth + 1, emitting, empty)) {
-          return false;
-        }
-        return !empty || emit(emitting, depth, top_key, FieldValue::string("{}"));
-      }
-      case ondemand::json_type::array: {
-        std::string_view text;
-        return read_array(value, depth + 1, text) &&
-               emit(emitting, depth, top_key, FieldValue::string(text));
-      }
-      case ondemand::json_type::string: {
-        std::string_view text;
-        return !value.get_string().get(text) &&
-               emit(emitting, depth, top_key, FieldValue::string(text));
-      }
-      case ondemand::json_type::number: {
-        FieldValue number;
-        return read_number(value, number) && emit(emitting, depth, top_key, number);
-      }
-      case ondemand::json_type::boolean: {
-        bool b = false;
-        return !value.get_bool().get(b) &&
-               emit(emitting, depth, top_key, FieldValue::boolean(b, b ? "true" : "false"));
-      }
-      case ondemand::json_type::null: {
-        bool is_null = false;
-        return !value.is_null().get(is_null) && is_null &&
-               emit(emitting, depth, top_key, FieldValue::null("null"));
-      }
-    }
-    return false;
+  // Handler events (rapidjson::Reader); false stops the parse and fails the line.
+  bool Null() { return depth > 0 && (!emitting() || emit(FieldValue::null("null"))); }
+  bool Bool(bool b) {
+    return depth > 0 && (!emitting() || emit(FieldValue::boolean(b, b ? "true" : "false")));
   }
-
-  // The number's own text, read with std::from_chars (infer_field_value): simdjson 3.0.1's
-  // On-Demand number parsing, as compiled here (its portable "fallback" kernel), misreads some
-  // decimals of more than 19 digits (-0.23423372036854775808 as -0.0497...; get_number() gives 0).
-  // Integers beyond int64 and numbers beyond double keep their text (no precision lost).
-  static bool read_number(ondemand::value& value, FieldValue& result) {
-    const std::string_view raw = trim_right(value.raw_json_token());
+  bool RawNumber(const char* text, rapidjson::SizeType length, bool /*copy*/) {
+    if (depth == 0) return false;
+    std::string_view number(text, length);
+    if (numbers_blanked) {
+      const auto begin = static_cast<std::size_t>(text - buffer.get());
+      number = line.substr(begin, number_end(line, begin) - begin);
+    }
     bool integral = false;
-    if (!is_json_number(raw, integral)) return false;
-    result = infer_field_value(raw);
+    if (!is_json_number(number, integral)) return false;
+    // Kept in `out`, as the array texts: views do not depend on the caller's line.
+    if (numbers_blanked && emitting()) number = out->store(number);
+    return !emitting() || emit(infer_field_value(number));
+  }
+  bool String(const char* text, rapidjson::SizeType length, bool /*copy*/) {
+    if (depth == 0 || has_lone_surrogate(text, length)) return false;
+    return !emitting() || emit(FieldValue::string(std::string_view(text, length)));
+  }
+  bool Key(const char* text, rapidjson::SizeType length, bool /*copy*/) {
+    if (has_lone_surrogate(text, length)) return false;
+    if (!emitting()) return true;
+    const std::string_view key(text, length);
+    if (depth == 1) top_key = key;
+    const std::size_t before = prefix[static_cast<std::size_t>(depth)];
+    key_path.resize(before);
+    if (before != 0) key_path += '.';
+    key_path += key;
     return true;
   }
-
-  // Reads an array (at nesting `depth`) element by element and returns its JSON text as written.
-  bool read_array(ondemand::value& value, int depth, std::string_view& text) {
-    if (depth > kMaxJsonDepth) return false;
-    const char* const begin = value.raw_json_token().data();
-    ondemand::array array;
-    if (value.get_array().get(array)) return false;
-    for (auto element_result : array) {
-      ondemand::value element;
-      if (std::move(element_result).get(element) ||
-          !read_value(element, depth, {}, /*emitting=*/false)) {
-        return false;
-      }
-    }
-    // The iterator now stands on the first token after the array's ']' (the document is an
-    // object, so there always is one: ',' or '}'); the text runs back to that ']'.
-    const auto location = doc.current_location();
-    if (location.error()) return false;
-    const char* end = location.value_unsafe();
-    while (end > begin && end[-1] != ']') --end;
-    if (end == begin) return false;
-    text = std::string_view(begin, static_cast<std::size_t>(end - begin));
+  bool StartObject() {
+    if (++depth > kMaxJsonDepth) return false;
+    if (emitting()) prefix[static_cast<std::size_t>(depth)] = key_path.size();
     return true;
+  }
+  bool EndObject(rapidjson::SizeType members) {
+    if (!emitting()) {
+      --depth;
+      return true;
+    }
+    key_path.resize(prefix[static_cast<std::size_t>(depth)]);
+    --depth;
+    // An empty nested object is a field of its own.
+    return depth == 0 || members != 0 || emit(FieldValue::string("{}"));
+  }
+  bool StartArray() {
+    if (depth == 0 || ++depth > kMaxJsonDepth) return false;
+    if (emitting()) {
+      array_depth = depth;
+      array_begin = stream->Tell() - 1;  // the '[' just read
+    }
+    return true;
+  }
+  bool EndArray(rapidjson::SizeType /*elements*/) {
+    if (depth-- != array_depth) return true;
+    array_depth = 0;
+    // The array's text as written, from the line (the buffer's strings are unescaped in place),
+    // copied into `out`'s storage.
+    const std::size_t end = stream->Tell();  // just past the ']'
+    return emit(FieldValue::string(out->store(line.substr(array_begin, end - array_begin))));
   }
 };
 

@@ -1,6 +1,6 @@
 #pragma once
 
-// JSON object lines to fields, with simdjson's On-Demand API.
+// JSON object lines to fields, with RapidJSON's SAX reader (rapidjson::Reader).
 //
 //   JsonFieldParser json;
 //   if (json.parse(R"({"level":"info","http":{"status":200},"tags":["a","b"]})", out)) ...
@@ -14,8 +14,10 @@
 // total than 4 bytes per byte of the line plus 64 KiB (a long prefix repeated over many
 // children would otherwise store gigabytes for one line). Field keys are not deduplicated
 // here (ParsedLine::deduplicate_fields does it).
-// The parser keeps a padded copy of the line and simdjson's buffers between calls: steady state
-// allocates nothing. Not thread-safe: one per thread.
+// Strings, numbers and top-level keys are views into the parser's copy of the line (strings
+// unescaped there in place); arrays' texts and dotted keys are stored in `out`. Neither depends
+// on `line` staying alive. The parser keeps its buffer between calls: steady state allocates
+// nothing. Not thread-safe: one per thread.
 
 #include <memory>
 #include <string_view>

@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <cstring>
 
-#include <simdjson.h>
+#include <google/protobuf/stubs/common.h>
 
 namespace vigil::collectors::tail {
 
@@ -66,7 +66,18 @@ bool all_ascii(std::string_view text) {
 
 bool is_valid_utf8(std::string_view text) {
   if (all_ascii(text)) return true;
-  return simdjson::validate_utf8(text.data(), text.size());
+  // libprotobuf's validator (the rule it applies to proto3 strings) takes an int length: longer
+  // texts go in pieces cut between well-formed sequences, so no valid sequence is split.
+  constexpr std::size_t kPiece = std::size_t{1} << 30;
+  while (text.size() > kPiece) {
+    const std::size_t cut = utf8_cut_point(text, kPiece);
+    if (!google::protobuf::internal::IsStructurallyValidUTF8(text.data(), static_cast<int>(cut))) {
+      return false;
+    }
+    text.remove_prefix(cut);
+  }
+  return google::protobuf::internal::IsStructurallyValidUTF8(text.data(),
+                                                             static_cast<int>(text.size()));
 }
 
 std::size_t sanitized_utf8_size(std::string_view text) {

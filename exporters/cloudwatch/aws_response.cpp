@@ -3,9 +3,10 @@
 #include <algorithm>
 #include <array>
 
-#include <simdjson.h>
+#include <rapidjson/document.h>
 
 #include "agent/aws/sts_response.h"
+#include "agent/core/json_document.h"
 
 namespace vigil::exporters::cloudwatch {
 
@@ -51,6 +52,11 @@ std::string_view bare_code(std::string_view type) {
   return type;
 }
 
+// One JSON object (core::parse_json_document's rules).
+bool parse_json_object(std::string_view body, rapidjson::Document& document) {
+  return core::parse_json_document(body, document) == nullptr && document.IsObject();
+}
+
 }  // namespace
 
 AwsError parse_aws_error(AwsProtocol protocol, std::string_view body,
@@ -64,16 +70,15 @@ AwsError parse_aws_error(AwsProtocol protocol, std::string_view body,
     }
     return error;
   }
-  simdjson::dom::parser parser;
-  simdjson::padded_string padded(body);
-  simdjson::dom::object object;
-  if (!parser.parse(padded).get_object().get(object)) {
-    std::string_view type, message;
-    if (!object["__type"].get_string().get(type)) error.code = std::string(bare_code(type));
-    if (!object["message"].get_string().get(message) ||
-        !object["Message"].get_string().get(message)) {
-      error.message = std::string(message);
+  using Value = rapidjson::Value;
+  rapidjson::Document document;
+  if (parse_json_object(body, document)) {
+    if (const Value* type = core::json_member(document, "__type", &Value::IsString)) {
+      error.code = std::string(bare_code(core::json_string(*type)));
     }
+    const Value* message = core::json_member(document, "message", &Value::IsString);
+    if (message == nullptr) message = core::json_member(document, "Message", &Value::IsString);
+    if (message != nullptr) error.message = std::string(core::json_string(*message));
   }
   if (error.code.empty() && !error_type_header.empty()) {
     error.code = std::string(bare_code(error_type_header));
@@ -100,22 +105,25 @@ AwsVerdict classify_aws_answer(int status, const AwsError& error) {
 }
 
 std::optional<std::uint64_t> rejected_log_events(std::string_view body, std::uint64_t events) {
-  simdjson::dom::parser parser;
-  simdjson::padded_string padded(body);
-  simdjson::dom::object object;
-  if (parser.parse(padded).get_object().get(object)) return std::nullopt;
-  simdjson::dom::object info;
-  if (object["rejectedLogEventsInfo"].get_object().get(info)) return 0;
+  using Value = rapidjson::Value;
+  rapidjson::Document document;
+  if (!parse_json_object(body, document)) return std::nullopt;
+  const Value* info = core::json_member(document, "rejectedLogEventsInfo", &Value::IsObject);
+  if (info == nullptr) return 0;
   const auto n = static_cast<std::int64_t>(events);
   // Rejected: the first max(tooOld, expired) events (end indexes are exclusive, as the
   // CloudWatch agent reads them) and those from tooNewLogEventStartIndex on.
   std::int64_t old_end = 0;
-  std::int64_t index = 0;
-  if (!info["tooOldLogEventEndIndex"].get_int64().get(index)) old_end = std::max(old_end, index);
-  if (!info["expiredLogEventEndIndex"].get_int64().get(index)) old_end = std::max(old_end, index);
+  for (const char* key : {"tooOldLogEventEndIndex", "expiredLogEventEndIndex"}) {
+    if (const Value* index = core::json_member(*info, key, &Value::IsInt64)) {
+      old_end = std::max(old_end, index->GetInt64());
+    }
+  }
   old_end = std::clamp<std::int64_t>(old_end, 0, n);
   std::int64_t new_start = n;
-  if (!info["tooNewLogEventStartIndex"].get_int64().get(index)) new_start = index;
+  if (const Value* index = core::json_member(*info, "tooNewLogEventStartIndex", &Value::IsInt64)) {
+    new_start = index->GetInt64();
+  }
   new_start = std::clamp<std::int64_t>(new_start, old_end, n);
   const std::int64_t rejected = old_end + (n - new_start);
   return static_cast<std::uint64_t>(std::clamp<std::int64_t>(rejected, 0, n));

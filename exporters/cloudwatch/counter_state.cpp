@@ -3,9 +3,12 @@
 #include <algorithm>
 #include <charconv>
 
-#include <simdjson.h>
+#include <rapidjson/document.h>
+#include <rapidjson/error/en.h>
+#include <rapidjson/memorystream.h>
 
 #include "agent/app/json_writer.h"
+#include "agent/core/json_document.h"
 
 namespace vigil::exporters::cloudwatch {
 
@@ -65,40 +68,128 @@ void write_numbers(app::JsonWriter& w, std::string_view key, const std::vector<d
   w.end_array();
 }
 
-core::Result<std::vector<double>> read_numbers(simdjson::dom::element array) {
-  std::vector<double> out;
-  simdjson::dom::array a;
-  if (array.get_array().get(a)) return core::make_error("expected an array of numbers");
-  for (auto v : a) {
+using Value = rapidjson::Value;
+
+// Builds a rapidjson::Document with numbers read exactly by std::from_chars: RapidJSON 1.1.0's
+// own full-precision conversion misreads zeros written with many digits ("0e-30"), and its
+// normal one may be a few units in the last place off (the state would not round-trip).
+struct ExactNumbers {
+  rapidjson::Document& document;
+
+  bool RawNumber(const char* text, rapidjson::SizeType length, bool /*copy*/) {
+    const char* const end = text + length;
+    if (std::none_of(text, end, [](char c) { return c == '.' || c == 'e' || c == 'E'; })) {
+      std::int64_t i = 0;
+      if (auto [p, ec] = std::from_chars(text, end, i); ec == std::errc() && p == end) {
+        return document.Int64(i);
+      }
+      std::uint64_t u = 0;
+      if (auto [p, ec] = std::from_chars(text, end, u); ec == std::errc() && p == end) {
+        return document.Uint64(u);
+      }
+    }
     double d = 0;
-    if (v.get_double().get(d)) return core::make_error("expected a number");
-    out.push_back(d);
+    const auto [p, ec] = std::from_chars(text, end, d);
+    return ec == std::errc() && p == end && document.Double(d);
+  }
+  // With kParseNumbersAsStringsFlag numbers only come as RawNumber.
+  bool Int(int) { return false; }
+  bool Uint(unsigned) { return false; }
+  bool Int64(std::int64_t) { return false; }
+  bool Uint64(std::uint64_t) { return false; }
+  bool Double(double) { return false; }
+  bool Null() { return document.Null(); }
+  bool Bool(bool b) { return document.Bool(b); }
+  bool String(const char* s, rapidjson::SizeType n, bool copy) {
+    return document.String(s, n, copy);
+  }
+  bool Key(const char* s, rapidjson::SizeType n, bool copy) { return document.Key(s, n, copy); }
+  bool StartObject() { return document.StartObject(); }
+  bool EndObject(rapidjson::SizeType n) { return document.EndObject(n); }
+  bool StartArray() { return document.StartArray(); }
+  bool EndArray(rapidjson::SizeType n) { return document.EndArray(n); }
+};
+
+// One JSON document (strings' UTF-8 validated, nesting kept on the heap), nothing but
+// whitespace after it. nullptr, or what is wrong.
+const char* parse_json(std::string_view json, rapidjson::Document& document) {
+  constexpr unsigned kFlags = rapidjson::kParseValidateEncodingFlag |
+                              rapidjson::kParseIterativeFlag | rapidjson::kParseStopWhenDoneFlag |
+                              rapidjson::kParseNumbersAsStringsFlag;
+  rapidjson::MemoryStream in(json.data(), json.size());
+  rapidjson::Reader reader;
+  rapidjson::ParseResult result;
+  auto generate = [&](rapidjson::Document& handler) {
+    ExactNumbers exact{handler};
+    result = reader.Parse<kFlags>(in, exact);
+    return !result.IsError();
+  };
+  document.Populate(generate);
+  if (result.IsError()) {
+    return result.Code() == rapidjson::kParseErrorTermination
+               ? "a number out of range"
+               : rapidjson::GetParseError_En(result.Code());
+  }
+  if (!core::only_json_whitespace_from(json, in.Tell())) {
+    return rapidjson::GetParseError_En(rapidjson::kParseErrorDocumentRootNotSingular);
+  }
+  return nullptr;
+}
+
+bool read_string(const Value& object, const char* key, std::string_view& out) {
+  const Value* value = core::json_member(object, key, &Value::IsString);
+  if (value == nullptr) return false;
+  out = std::string_view(value->GetString(), value->GetStringLength());
+  return true;
+}
+
+bool read_double(const Value& object, const char* key, double& out) {
+  const Value* value = core::json_member(object, key, &Value::IsNumber);
+  if (value == nullptr) return false;
+  out = value->GetDouble();
+  return true;
+}
+
+bool read_int64(const Value& object, const char* key, std::int64_t& out) {
+  const Value* value = core::json_member(object, key, &Value::IsInt64);
+  if (value == nullptr) return false;
+  out = value->GetInt64();
+  return true;
+}
+
+core::Result<std::vector<double>> read_numbers(const Value& array) {
+  std::vector<double> out;
+  if (!array.IsArray()) return core::make_error("expected an array of numbers");
+  for (const Value& v : array.GetArray()) {
+    if (!v.IsNumber()) return core::make_error("expected a number");
+    out.push_back(v.GetDouble());
   }
   return out;
 }
 
-core::Result<SeriesPoint> read_point(simdjson::dom::object o) {
+core::Result<SeriesPoint> read_point(const Value& o) {
   SeriesPoint p;
   std::string_view start, time, shape;
-  if (o["start"].get_string().get(start) || o["time"].get_string().get(time) ||
-      o["shape"].get_string().get(shape) || !parse_integer(start, p.start_ns) ||
+  if (!read_string(o, "start", start) || !read_string(o, "time", time) ||
+      !read_string(o, "shape", shape) || !parse_integer(start, p.start_ns) ||
       !parse_integer(time, p.time_ns) || !parse_integer(shape, p.shape)) {
     return core::make_error("bad start, time or shape");
   }
   std::int64_t offset = 0, negative_offset = 0;
-  if (o["value"].get_double().get(p.value) || o["count"].get_double().get(p.count) ||
-      o["zero_count"].get_double().get(p.zero_count) || o["offset"].get_int64().get(offset) ||
-      o["negative_offset"].get_int64().get(negative_offset)) {
+  if (!read_double(o, "value", p.value) || !read_double(o, "count", p.count) ||
+      !read_double(o, "zero_count", p.zero_count) || !read_int64(o, "offset", offset) ||
+      !read_int64(o, "negative_offset", negative_offset)) {
     return core::make_error("bad value, count, zero_count or offsets");
   }
   p.offset = static_cast<std::int32_t>(offset);
   p.negative_offset = static_cast<std::int32_t>(negative_offset);
-  simdjson::dom::element buckets, negative;
-  if (o["buckets"].get(buckets) || o["negative_buckets"].get(negative)) {
+  const auto buckets = o.FindMember("buckets");
+  const auto negative = o.FindMember("negative_buckets");
+  if (buckets == o.MemberEnd() || negative == o.MemberEnd()) {
     return core::make_error("missing buckets");
   }
-  auto b = read_numbers(buckets);
-  auto n = read_numbers(negative);
+  auto b = read_numbers(buckets->value);
+  auto n = read_numbers(negative->value);
   if (!b || !n) return core::make_error("bad buckets");
   p.buckets = std::move(*b);
   p.negative_buckets = std::move(*n);
@@ -228,24 +319,21 @@ std::string CounterState::serialize() {
 }
 
 core::Result<std::size_t> CounterState::load(std::string_view json, std::int64_t now_ns) {
-  simdjson::dom::parser parser;
-  simdjson::padded_string padded(json);
-  simdjson::dom::element root;
-  if (auto error = parser.parse(padded).get(root)) {
-    return core::make_error(std::string("not JSON: ") + simdjson::error_message(error));
+  rapidjson::Document document;
+  if (const char* error = parse_json(json, document)) {
+    return core::make_error(std::string("not JSON: ") + error);
   }
   std::int64_t version = 0;
-  simdjson::dom::array series;
-  if (root["version"].get_int64().get(version) || version != kStateVersion) {
+  if (!read_int64(document, "version", version) || version != kStateVersion) {
     return core::make_error("unknown state version");
   }
-  if (root["series"].get_array().get(series)) return core::make_error("no series array");
+  const Value* series = core::json_member(document, "series", &Value::IsArray);
+  if (series == nullptr) return core::make_error("no series array");
   const std::int64_t oldest = now_ns - reset_after_.count();
   std::size_t loaded = 0;
-  for (auto element : series) {
-    simdjson::dom::object o;
+  for (const Value& o : series->GetArray()) {
     std::string_view key;
-    if (element.get_object().get(o) || o["key"].get_string().get(key)) {
+    if (!o.IsObject() || !read_string(o, "key", key)) {
       return core::make_error("a series without a key");
     }
     auto point = read_point(o);

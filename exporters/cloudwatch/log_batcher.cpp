@@ -2,7 +2,8 @@
 
 #include <algorithm>
 
-#include <simdjson.h>
+#include <rapidjson/document.h>
+#include <rapidjson/memorystream.h>
 
 #include "agent/otlp/json_text.h"
 
@@ -14,10 +15,11 @@ std::string valid_utf8(std::string_view message) {
   // output back yields the repaired text (a rare path: tailed files are mostly clean).
   std::string json;
   otlp::append_json_string(message, json);
-  simdjson::dom::parser parser;
-  std::string_view repaired;
-  if (parser.parse(json).get_string().get(repaired)) return std::string();
-  return std::string(repaired);
+  rapidjson::Document document;
+  rapidjson::MemoryStream in(json.data(), json.size());
+  document.ParseStream<rapidjson::kParseValidateEncodingFlag, rapidjson::UTF8<>>(in);
+  if (document.HasParseError() || !document.IsString()) return std::string();
+  return std::string(document.GetString(), document.GetStringLength());
 }
 
 std::size_t utf8_prefix_length(std::string_view s, std::size_t max) {

@@ -7,8 +7,9 @@
 
 #include <fmt/format.h>
 #include <google/protobuf/stubs/logging.h>
-#include <simdjson.h>
+#include <rapidjson/document.h>
 
+#include "agent/core/json_document.h"
 #include "agent/net/compression.h"
 #include "agent/net/grpc_framing.h"
 #include "agent/net/openssl_library.h"
@@ -94,38 +95,29 @@ core::Result<RpcStatus> decode_protobuf_status(std::string_view body) {
 }
 
 core::Result<RpcStatus> decode_json_status(std::string_view body) {
-  simdjson::dom::parser parser;
-  simdjson::padded_string padded(body);
-  simdjson::dom::element root;
-  if (auto error = parser.parse(padded).get(root); error != simdjson::SUCCESS) {
-    return core::make_error(
-        fmt::format("google.rpc.Status is not JSON ({})", simdjson::error_message(error)));
+  rapidjson::Document document;
+  if (const char* error = core::parse_json_document(body, document)) {
+    return core::make_error(fmt::format("google.rpc.Status is not JSON ({})", error));
   }
-  simdjson::dom::object object;
-  if (root.get_object().get(object) != simdjson::SUCCESS) {
-    return core::make_error("google.rpc.Status is not a JSON object");
-  }
+  if (!document.IsObject()) return core::make_error("google.rpc.Status is not a JSON object");
   RpcStatus out;
-  std::int64_t code = 0;
-  if (object["code"].get_int64().get(code) == simdjson::SUCCESS && code >= INT_MIN &&
-      code <= INT_MAX) {
-    out.code = static_cast<int>(code);
+  using Value = rapidjson::Value;
+  if (const Value* code = core::json_member(document, "code", &Value::IsInt64);
+      code != nullptr && code->GetInt64() >= INT_MIN && code->GetInt64() <= INT_MAX) {
+    out.code = static_cast<int>(code->GetInt64());
   }
-  std::string_view message;
-  if (object["message"].get_string().get(message) == simdjson::SUCCESS) {
-    out.message = std::string(message);
+  if (const Value* message = core::json_member(document, "message", &Value::IsString)) {
+    out.message = std::string(core::json_string(*message));
   }
-  simdjson::dom::array details;
-  if (object["details"].get_array().get(details) != simdjson::SUCCESS) return out;
-  for (simdjson::dom::element detail : details) {
-    std::string_view type;
-    std::string_view delay;
-    if (detail["@type"].get_string().get(type) != simdjson::SUCCESS ||
-        !type.ends_with(kRetryInfoSuffix) ||
-        detail["retryDelay"].get_string().get(delay) != simdjson::SUCCESS) {
-      continue;
-    }
-    if (auto parsed = parse_json_duration(delay)) out.retry_delay = positive(*parsed);
+  const Value* details = core::json_member(document, "details", &Value::IsArray);
+  if (details == nullptr) return out;
+  for (const Value& detail : details->GetArray()) {
+    const Value* type = core::json_member(detail, "@type", &Value::IsString);
+    if (type == nullptr || !core::json_string(*type).ends_with(kRetryInfoSuffix)) continue;
+    const Value* delay = core::json_member(detail, "retryDelay", &Value::IsString);
+    if (delay == nullptr) continue;
+    if (auto parsed = parse_json_duration(core::json_string(*delay)))
+      out.retry_delay = positive(*parsed);
   }
   return out;
 }

@@ -6,8 +6,9 @@
 // before and after the code it measures.
 //
 // Every form is replaced, aligned and nothrow ones included, so each allocation and its release
-// meet in malloc/aligned_alloc and free (AddressSanitizer checks the pairs; libraries such as
-// simdjson use the nothrow form). noinline: inlined into callers, malloc/free would look
+// meet in malloc/aligned_alloc and free (AddressSanitizer checks the pairs; some libraries use
+// the nothrow form). Allocations made with malloc itself (RapidJSON's CrtAllocator) are not
+// counted. noinline: inlined into callers, malloc/free would look
 // mismatched to GCC's -Wmismatched-new-delete.
 
 #include <atomic>

@@ -117,7 +117,7 @@ TEST_F(JsonParserTest, HugeNumbersKeepTheirDigits) {
   EXPECT_EQ(field(out_, "long").type, FieldType::kDouble);
   EXPECT_EQ(field(out_, "long").double_value, 1234567890123456789015e-3);
   EXPECT_EQ(field(out_, "frac").double_value, 12345678901234567890.5);
-  // simdjson 3.0.1's On-Demand fallback kernel reads this one as -0.0497...
+  // vigil's former parser, simdjson 3.0.1's On-Demand fallback kernel, read this one as -0.0497...
   ASSERT_TRUE(parse(R"({"d":-0.23423372036854775808})"));
   EXPECT_EQ(field(out_, "d").double_value, -0.23423372036854775808);
   ASSERT_TRUE(parse(R"({"tiny":1e-400})"));
@@ -128,6 +128,36 @@ TEST_F(JsonParserTest, HugeNumbersKeepTheirDigits) {
   } else {
     EXPECT_EQ(tiny.text, "1e-400");
   }
+}
+
+TEST_F(JsonParserTest, NumbersBeyondDoubleAnywhereInTheLine) {
+  // RapidJSON refuses these; the parser reads the line again with them set aside.
+  ASSERT_TRUE(parse(R"({"a":1e400,"s":"x\"y","arr":[1e999, "q\\\"", {"k":-1e400}],"n":{"m":2}})"));
+  EXPECT_THAT(keys(out_), ::testing::ElementsAre("a", "s", "arr", "n.m"));
+  EXPECT_EQ(field(out_, "a").type, FieldType::kString);
+  EXPECT_EQ(field(out_, "a").text, "1e400");
+  EXPECT_EQ(field(out_, "s").text, "x\"y");
+  EXPECT_EQ(field(out_, "arr").text, R"([1e999, "q\\\"", {"k":-1e400}])");
+  EXPECT_EQ(field(out_, "n.m").int_value, 2);
+  const std::string digits(400, '9');
+  ASSERT_TRUE(parse("{\"big\":" + digits + "}"));
+  EXPECT_EQ(field(out_, "big").text, digits);
+  EXPECT_FALSE(parse(R"({"a":1e400,"b":01})"));
+  EXPECT_FALSE(parse(R"({"a":1e400} x)"));
+}
+
+TEST_F(JsonParserTest, LoneSurrogatesInKeysAndArraysFailTheLine) {
+  EXPECT_FALSE(parse(R"({"\udc00":1})"));
+  EXPECT_FALSE(parse(R"({"a":["\udfff"]})"));
+  EXPECT_FALSE(parse(R"({"a":[{"\udc00":1}]})"));
+  ASSERT_TRUE(parse("{\"a\":\"\xED\x9F\xBF\"}"));  // U+D7FF, just below the surrogates
+  EXPECT_EQ(field(out_, "a").text, "\xED\x9F\xBF");
+}
+
+TEST_F(JsonParserTest, ANulByteDoesNotEndTheLine) {
+  EXPECT_FALSE(parse(std::string_view("{\"a\":1}\0", 8)));
+  EXPECT_FALSE(parse(std::string_view("{\"a\":\"x\0\"}", 10)));
+  EXPECT_FALSE(parse(std::string_view("{\"a\":\"\xF1", 7)));  // cut inside a UTF-8 sequence
 }
 
 TEST_F(JsonParserTest, DuplicateKeysAreAllReportedHere) {

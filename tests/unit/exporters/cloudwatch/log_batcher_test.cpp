@@ -1,6 +1,6 @@
 #include "exporters/cloudwatch/log_batcher.h"
 
-#include <simdjson.h>
+#include <rapidjson/document.h>
 
 #include <gtest/gtest.h>
 
@@ -13,14 +13,41 @@ struct Decoded {
   std::vector<LogEvent> events;
 };
 
+std::string string_member(const rapidjson::Value& object, const char* key) {
+  const auto member = object.FindMember(key);
+  if (member == object.MemberEnd() || !member->value.IsString()) {
+    ADD_FAILURE() << "no string " << key;
+    return {};
+  }
+  return std::string(member->value.GetString(), member->value.GetStringLength());
+}
+
 Decoded decode(const std::string& body) {
-  simdjson::dom::parser parser;
-  simdjson::dom::element root = parser.parse(body);
+  rapidjson::Document root;
+  root.Parse(body.data(), body.size());
   Decoded d;
-  d.group = std::string(std::string_view(root["logGroupName"]));
-  d.stream = std::string(std::string_view(root["logStreamName"]));
-  for (auto e : root["logEvents"].get_array()) {
-    d.events.push_back({int64_t(e["timestamp"]), std::string(std::string_view(e["message"]))});
+  if (root.HasParseError() || !root.IsObject()) {
+    ADD_FAILURE() << "not a JSON object: " << body;
+    return d;
+  }
+  d.group = string_member(root, "logGroupName");
+  d.stream = string_member(root, "logStreamName");
+  const auto events = root.FindMember("logEvents");
+  if (events == root.MemberEnd() || !events->value.IsArray()) {
+    ADD_FAILURE() << "no logEvents array";
+    return d;
+  }
+  for (const auto& e : events->value.GetArray()) {
+    if (!e.IsObject()) {
+      ADD_FAILURE() << "an event that is not an object";
+      continue;
+    }
+    const auto timestamp = e.FindMember("timestamp");
+    if (timestamp == e.MemberEnd() || !timestamp->value.IsInt64()) {
+      ADD_FAILURE() << "an event without an integer timestamp";
+      continue;
+    }
+    d.events.push_back({timestamp->value.GetInt64(), string_member(e, "message")});
   }
   return d;
 }
