@@ -28,6 +28,14 @@ vigil_pkg(ZLIB_PC zlib zlib1g-dev)
 vigil_pkg(SNAPPY snappy libsnappy-dev)
 vigil_pkg(OPENSSL openssl libssl-dev)
 vigil_pkg(FMT fmt libfmt-dev)
+# toml++ in its "one implementation file" mode: agent/config/toml_implementation.cpp compiles the
+# parser; the Debian package's shared library is not linked (it needs the shared libstdc++).
+add_library(vigil_tomlpp INTERFACE)
+target_include_directories(vigil_tomlpp INTERFACE ${TOMLPP_INCLUDE_DIRS})
+target_compile_definitions(vigil_tomlpp INTERFACE TOML_HEADER_ONLY=0 TOML_SHARED_LIB=0)
+# fmt likewise: agent/telemetry/fmt_implementation.cpp compiles its core, libfmt.so is not linked.
+add_library(vigil_fmt INTERFACE)
+target_include_directories(vigil_fmt INTERFACE ${FMT_INCLUDE_DIRS})
 # RapidJSON is header-only (no library, no shared libstdc++ pulled in); its headers are found in
 # the default include path.
 find_path(RAPIDJSON_INCLUDE_DIR rapidjson/reader.h)
@@ -36,6 +44,31 @@ if(NOT RAPIDJSON_INCLUDE_DIR)
 endif()
 vigil_pkg(PCRE2 libpcre2-8 libpcre2-dev)
 vigil_pkg(EXPAT expat libexpat1-dev)  # STS answers (agent/aws)
+
+# The C libraries are linked from their archives when Debian ships them (it does for all of
+# these): only the code vigil calls is linked in, lld places what runs at idle together
+# (agent/link_order.txt), and no shared object adds its own relocations and pages. A missing
+# archive falls back to the shared library.
+macro(vigil_archive target pkg_target)
+  find_library(${target}_ARCHIVE NAMES ${ARGN})
+  add_library(${target} INTERFACE)
+  target_include_directories(${target} INTERFACE
+                             $<TARGET_PROPERTY:${pkg_target},INTERFACE_INCLUDE_DIRECTORIES>)
+  if(${target}_ARCHIVE)
+    target_link_libraries(${target} INTERFACE ${${target}_ARCHIVE} Threads::Threads)
+  else()
+    target_link_libraries(${target} INTERFACE ${pkg_target})
+  endif()
+endmacro()
+set(THREADS_PREFER_PTHREAD_FLAG ON)
+find_package(Threads REQUIRED)
+vigil_archive(vigil_libuv PkgConfig::LIBUV libuv_a.a libuv.a)
+vigil_archive(vigil_zstd PkgConfig::ZSTD libzstd.a)
+vigil_archive(vigil_zlib PkgConfig::ZLIB_PC libz.a)
+vigil_archive(vigil_snappy PkgConfig::SNAPPY libsnappy.a)
+vigil_archive(vigil_nghttp2 PkgConfig::NGHTTP2 libnghttp2.a)
+vigil_archive(vigil_pcre2 PkgConfig::PCRE2 libpcre2-8.a)
+vigil_archive(vigil_expat PkgConfig::EXPAT libexpat.a)
 
 # Linked statically: libprotobuf.so costs about 2 MiB of resident memory in every process just
 # for its dynamic symbols and relocations; the archive contributes only the code vigil uses.
@@ -47,7 +80,7 @@ endif()
 
 # http-parser ships neither a pkg-config file nor a CMake package on Debian.
 find_path(HTTP_PARSER_INCLUDE_DIR http_parser.h)
-find_library(HTTP_PARSER_LIBRARY http_parser)
+find_library(HTTP_PARSER_LIBRARY NAMES libhttp_parser.a http_parser)
 if(NOT HTTP_PARSER_INCLUDE_DIR OR NOT HTTP_PARSER_LIBRARY)
   vigil_missing("http-parser" "libhttp-parser-dev")
 endif()

@@ -8,6 +8,7 @@ BUILD_PACKAGES=(
   libuv1-dev libprotobuf-dev protobuf-compiler libzstd-dev libcurl4-openssl-dev
   libtomlplusplus-dev libsnappy-dev zlib1g-dev libssl-dev libnghttp2-dev libhttp-parser-dev
   libfmt-dev rapidjson-dev libpcre2-dev libexpat1-dev
+  lld-16  # links vigil in agent/link_order.txt's order (idle RSS; CMakeLists.txt VIGIL_LINK_ORDER)
 )
 TEST_PACKAGES=(
   googletest libgtest-dev libgmock-dev
