@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "agent/config/quote.h"
+#include "agent/config/toml_text_check.h"
 
 namespace vigil::config {
 
@@ -201,6 +202,14 @@ core::Result<LoadedConfig> load_config_text(std::string_view text, std::string_v
   Diagnostics diagnostics;
   SubstitutedText substituted = substitute_env(text, file_name, options.env, diagnostics);
   if (!diagnostics.ok()) return core::make_error(diagnostics.joined());
+
+  // A stray non-ASCII character would reach undefined behaviour in toml++ (toml_text_check.h).
+  if (const auto at = find_non_ascii_outside_strings(substituted.text)) {
+    return core::make_error(
+        fmt::format("{}:{}:{}: syntax error: a non-ASCII character outside a string or comment "
+                    "(TOML allows them only in quoted strings and comments)",
+                    file_name, at->line, at->column));
+  }
 
   toml::table document;
   try {

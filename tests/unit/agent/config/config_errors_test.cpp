@@ -248,6 +248,10 @@ const BadConfig kBadConfigs[] = {
     {"syntax_duplicate_key", "[agent]\nhostname = \"a\"\nhostname = \"b\"\n",
      "agent.toml:3:12: syntax error: Error while parsing key-value pair: cannot redefine "
      "existing string 'hostname'"},
+    // toml++ itself would reach undefined behaviour on this one (found by fuzz_config).
+    {"syntax_non_ascii_bare_key", "[agent]\nhostname = \"\xCF\xBE\"\n[ag\xCF\xBE]\n",
+     "agent.toml:3:4: syntax error: a non-ASCII character outside a string or comment (TOML "
+     "allows them only in quoted strings and comments)"},
 
     // Several errors at once, reported in file order whatever order the sections are read in.
     {"several_in_file_order",
